@@ -1,0 +1,1 @@
+//! Canonical JSON and the deterministic hashes built on it.

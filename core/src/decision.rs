@@ -1,0 +1,103 @@
+//! The decision document (SPEC §4): one serde type, identical on every surface.
+
+use serde::Serialize;
+
+use crate::effects::Effect;
+use crate::outcome::Outcome;
+
+/// The answer to "may this action happen?", with everything needed to explain it.
+///
+/// Field order is the serialisation order; it is part of the byte-for-byte contract.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Decision {
+    /// `dec_` + 24 hex digits: a hash of the policy hash, the action and the session sequence.
+    pub decision_id: String,
+    /// The action's `id`, or `act_` + 24 hex digits of its canonical hash.
+    pub action_id: String,
+    /// The most restrictive outcome of all matched rules (or `default` when none matched).
+    pub decision: Outcome,
+    /// The rules that determined the decision, sorted.
+    pub policy_ids: Vec<String>,
+    /// Why, for people: the effect, the outcome, the rule and its reason.
+    pub reason: String,
+    /// 0..=100, deterministic.
+    pub risk_score: u8,
+    /// Who may approve, when the decision is `require_approval`.
+    pub approver_role: Option<String>,
+    /// Secrets found in the action, each replaced by a marker in `redacted_action`.
+    pub redactions: Vec<Redaction>,
+    /// Alerts raised by matched rules, whatever the decision.
+    pub alerts: Vec<Alert>,
+    /// Every matched rule with its outcome and the effect it matched.
+    pub matched: Vec<Match>,
+    /// The normalised effects of the action.
+    pub effects: Vec<Effect>,
+    /// The action with every secret replaced by its marker: what a caller that proceeds uses.
+    pub redacted_action: serde_json::Value,
+    /// The `now` the caller passed, normalised to RFC 3339 UTC.
+    pub timestamp: String,
+    /// The policy's schema version.
+    pub policy_version: String,
+    /// `sha256:` + hex of the canonical compiled policy.
+    pub policy_hash: String,
+}
+
+/// One secret found in the action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Redaction {
+    /// The detector's kind (`aws-access-key-id`, `github-token`, ...).
+    pub kind: String,
+    /// The detector's rule id.
+    pub rule_id: String,
+    /// JSON path of the string that held the secret (`$.args.content`).
+    pub location: String,
+    /// Start offset of the secret in that string, in bytes.
+    pub start: usize,
+    /// End offset (exclusive), in bytes.
+    pub end: usize,
+    /// `sha256:` + first 16 hex digits of the secret's hash: lets equal secrets be correlated,
+    /// never recovered.
+    pub fingerprint: String,
+    /// The text that replaced the secret.
+    pub marker: String,
+}
+
+/// One alert raised by a matched rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Alert {
+    /// The rule that raised it.
+    pub rule_id: String,
+    /// Why.
+    pub reason: String,
+    /// Index into `effects`.
+    pub effect: usize,
+}
+
+/// One matched rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Match {
+    /// The rule's id.
+    pub rule_id: String,
+    /// Its outcome.
+    pub outcome: Outcome,
+    /// Index into `effects`.
+    pub effect: usize,
+    /// The pattern or value of the rule that matched (`.env*`, `rm -rf`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// The rule's reason.
+    pub reason: String,
+}
+
+impl Decision {
+    /// The canonical JSON text: compact, fields in declaration order, object keys of
+    /// `redacted_action` sorted. This is what every surface must reproduce byte for byte.
+    pub fn to_json(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}

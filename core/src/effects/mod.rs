@@ -1,0 +1,216 @@
+//! Effects: what an action really does, whichever tool performs it. A `Bash` call running
+//! `cat .env` is a `file.read` of `.env`; a `Write` call is a `file.write`. Rules apply to
+//! effects, so a path rule holds for every tool.
+
+pub mod adapters;
+pub mod derive;
+pub mod command;
+pub mod network;
+pub mod path;
+
+use serde::{Deserialize, Serialize};
+
+/// The kind of an action and of an effect (SPEC §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum EffectKind {
+    /// Running a shell command.
+    #[serde(rename = "command.exec")]
+    CommandExec,
+    /// Reading a file or a tree.
+    #[serde(rename = "file.read")]
+    FileRead,
+    /// Creating or changing a file.
+    #[serde(rename = "file.write")]
+    FileWrite,
+    /// Deleting a file or a tree.
+    #[serde(rename = "file.delete")]
+    FileDelete,
+    /// Reaching a host over the network.
+    #[serde(rename = "network.request")]
+    NetworkRequest,
+    /// Calling a tool (every action that names a tool has one).
+    #[serde(rename = "tool.call")]
+    ToolCall,
+    /// Asking for credentials.
+    #[serde(rename = "credential.request")]
+    CredentialRequest,
+    /// Triggering a CI/CD pipeline.
+    #[serde(rename = "pipeline.run")]
+    PipelineRun,
+    /// Sending a message to a person or channel.
+    #[serde(rename = "message.send")]
+    MessageSend,
+}
+
+impl EffectKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [EffectKind; 9] = [
+        EffectKind::CommandExec,
+        EffectKind::FileRead,
+        EffectKind::FileWrite,
+        EffectKind::FileDelete,
+        EffectKind::NetworkRequest,
+        EffectKind::ToolCall,
+        EffectKind::CredentialRequest,
+        EffectKind::PipelineRun,
+        EffectKind::MessageSend,
+    ];
+
+    /// The dotted spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EffectKind::CommandExec => "command.exec",
+            EffectKind::FileRead => "file.read",
+            EffectKind::FileWrite => "file.write",
+            EffectKind::FileDelete => "file.delete",
+            EffectKind::NetworkRequest => "network.request",
+            EffectKind::ToolCall => "tool.call",
+            EffectKind::CredentialRequest => "credential.request",
+            EffectKind::PipelineRun => "pipeline.run",
+            EffectKind::MessageSend => "message.send",
+        }
+    }
+
+    /// Parses the dotted spelling.
+    pub fn parse(text: &str) -> Option<EffectKind> {
+        EffectKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// A dense index for per-kind buckets.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether this is one of the `file.*` kinds.
+    pub fn is_file(self) -> bool {
+        matches!(
+            self,
+            EffectKind::FileRead | EffectKind::FileWrite | EffectKind::FileDelete
+        )
+    }
+}
+
+impl std::fmt::Display for EffectKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if passes a reference"
+)]
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// One normalised effect of an action. Fields that do not apply to the kind are absent in JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Effect {
+    /// What the effect does.
+    pub kind: EffectKind,
+    /// For `file.*`: the normalised path, relative to the workspace when inside it, absolute
+    /// (or `~/…`) when outside.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// For `file.*`: the path lies outside `context.workspace`.
+    #[serde(skip_serializing_if = "is_false")]
+    pub outside_workspace: bool,
+    /// For `file.*`: the effect covers the whole tree under `path`.
+    #[serde(skip_serializing_if = "is_false")]
+    pub recursive: bool,
+    /// For `command.exec`: the simple command as normalised text (`rm -r -f build`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// For `command.exec`: the program's base name (`rm` for `/bin/rm`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub program: Option<String>,
+    /// For `command.exec`: the words, argv[0] as written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub argv: Vec<String>,
+    /// For `command.exec`: what runs cannot be known statically.
+    #[serde(skip_serializing_if = "is_false")]
+    pub opaque: bool,
+    /// For `network.request`: the URL when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// For `network.request`: the host, lowercased, IPv6 without brackets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// For `network.request`: the port when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// For `network.request`: the HTTP method, uppercased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// For `network.request`: local data is sent out (POST body, `curl -d @f`, `scp` to).
+    #[serde(skip_serializing_if = "is_false")]
+    pub upload: bool,
+    /// For `network.request`: the host is a cloud metadata endpoint.
+    #[serde(skip_serializing_if = "is_false")]
+    pub metadata_endpoint: bool,
+    /// For `tool.call`: the tool name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool: Option<String>,
+    /// For `file.write` / `file.delete`: lines added plus removed, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lines_changed: Option<u64>,
+    /// Where the effect came from: the simple command or the argument (`$.args.file_path`).
+    pub via: String,
+}
+
+impl Effect {
+    /// An effect of `kind` with every optional field empty.
+    pub fn new(kind: EffectKind, via: impl Into<String>) -> Effect {
+        Effect {
+            kind,
+            path: None,
+            outside_workspace: false,
+            recursive: false,
+            command: None,
+            program: None,
+            argv: Vec::new(),
+            opaque: false,
+            url: None,
+            host: None,
+            port: None,
+            method: None,
+            upload: false,
+            metadata_endpoint: false,
+            tool: None,
+            lines_changed: None,
+            via: via.into(),
+        }
+    }
+
+    /// A short phrase naming what the effect does, for reasons: "reading .env",
+    /// "running `rm -rf /`", "a request to evil.example".
+    pub fn describe(&self) -> String {
+        let path = self.path.as_deref().unwrap_or("?");
+        match self.kind {
+            EffectKind::FileRead if self.recursive => format!("reading the tree {path}"),
+            EffectKind::FileRead => format!("reading {path}"),
+            EffectKind::FileWrite => format!("writing {path}"),
+            EffectKind::FileDelete if self.recursive => format!("deleting the tree {path}"),
+            EffectKind::FileDelete => format!("deleting {path}"),
+            EffectKind::CommandExec => {
+                format!("running `{}`", self.command.as_deref().unwrap_or("?"))
+            }
+            EffectKind::NetworkRequest => {
+                let host = self.host.as_deref().unwrap_or("?");
+                if self.upload {
+                    format!("an upload to {host}")
+                } else {
+                    format!("a request to {host}")
+                }
+            }
+            EffectKind::ToolCall => {
+                format!("calling tool {}", self.tool.as_deref().unwrap_or("?"))
+            }
+            EffectKind::CredentialRequest => "a credential request".to_owned(),
+            EffectKind::PipelineRun => "a pipeline run".to_owned(),
+            EffectKind::MessageSend => "sending a message".to_owned(),
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Built-in rule packs.
+
+/// Pack names.
+pub const NAMES: &[&str] = &["defaults/coding-agent"];

@@ -1,0 +1,105 @@
+//! A YAML/JSON document tree that keeps the source position of every node, so that every
+//! policy error can name file, line and column.
+
+/// A 1-based position in a policy source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+/// A value together with where it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it starts in the source.
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    /// Pairs a value with its span.
+    pub fn new(value: T, span: Span) -> Spanned<T> {
+        Spanned { value, span }
+    }
+}
+
+/// One node of a parsed policy document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// The node's value.
+    pub value: NodeValue,
+    /// Where the node starts.
+    pub span: Span,
+}
+
+/// The value of a [`Node`]. Scalars keep YAML 1.2 core-schema typing: `yes` is a string,
+/// `true` a bool, `"1"` a string, `1` an integer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeValue {
+    /// `null`, `~` or an empty value.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer that fits in i64.
+    Int(i64),
+    /// A floating point number.
+    Float(f64),
+    /// A string (quoted, or a plain scalar that is not another type).
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, keys in source order. Keys are nodes so that their spans are kept.
+    // INVARIANT: the source parser rejects duplicate keys, so keys are unique.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Node {
+    /// A short name of the node's type for error messages ("a string", "a list").
+    pub fn type_name(&self) -> &'static str {
+        match &self.value {
+            NodeValue::Null => "null",
+            NodeValue::Bool(_) => "a boolean",
+            NodeValue::Int(_) => "an integer",
+            NodeValue::Float(_) => "a number",
+            NodeValue::Str(_) => "a string",
+            NodeValue::Seq(_) => "a list",
+            NodeValue::Map(_) => "a mapping",
+        }
+    }
+
+    /// The node as plain JSON (used for rule `examples`, which are actions).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.value {
+            NodeValue::Null => Value::Null,
+            NodeValue::Bool(b) => Value::Bool(*b),
+            NodeValue::Int(i) => Value::from(*i),
+            NodeValue::Float(f) => serde_json::Number::from_f64(*f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null),
+            NodeValue::Str(s) => Value::String(s.clone()),
+            NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeValue::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.scalar_text(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// A scalar's text (for keys): strings as-is, other scalars as written in JSON.
+    pub fn scalar_text(&self) -> String {
+        match &self.value {
+            NodeValue::Str(s) => s.clone(),
+            NodeValue::Null => "null".to_owned(),
+            NodeValue::Bool(b) => b.to_string(),
+            NodeValue::Int(i) => i.to_string(),
+            NodeValue::Float(f) => f.to_string(),
+            NodeValue::Seq(_) | NodeValue::Map(_) => String::new(),
+        }
+    }
+}

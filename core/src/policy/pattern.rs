@@ -1,0 +1,1 @@
+//! Path and name globs as policies write them.

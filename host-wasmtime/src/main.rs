@@ -1,0 +1,2 @@
+//! The agent-policy CLI.
+fn main() {}
