@@ -2,7 +2,10 @@
 
 use crate::decision::Decision;
 use crate::error::{Error, ErrorCode};
-use crate::policy::CompiledPolicy;
+use crate::outcome::Outcome;
+use crate::policy::{self, CompiledPolicy, PolicyDoc, Span, Spanned};
+use crate::redact::Redactor;
+use crate::{evaluate, packs};
 
 /// The syntax of a policy source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,10 +71,20 @@ pub struct LintReport {
     pub warnings: Vec<String>,
 }
 
-/// A compiled policy, ready to evaluate actions.
+/// A compiled policy, ready to evaluate actions. Cheap to share: evaluation takes `&self`.
 #[derive(Debug, Clone)]
 pub struct Engine {
     policy: CompiledPolicy,
+}
+
+fn decode_source(source: &PolicySource<'_>) -> Result<PolicyDoc, Error> {
+    let node = policy::source::parse(source.text, source.origin)?;
+    if source.format == SourceFormat::Json && !source.text.trim_start().starts_with('{') {
+        return Err(Error::new(ErrorCode::PolicySyntax, "a JSON policy must be an object")
+            .with_help("start the file with '{'")
+            .at(source.origin, 1, 1));
+    }
+    policy::decode::decode(&node, source.origin)
 }
 
 impl Engine {
@@ -80,18 +93,249 @@ impl Engine {
         Engine::from_sources(source, &[])
     }
 
-    /// Parses, checks and compiles a root policy and its directory overrides.
+    /// Parses, checks and compiles a root policy and its directory overrides. Every error
+    /// found is reported (the first, with the others in `related`).
     pub fn from_sources(
         root: PolicySource<'_>,
         overrides: &[PolicySource<'_>],
     ) -> Result<Engine, Error> {
-        let _ = (root, overrides);
-        Err(Error::new(ErrorCode::Internal, "not yet written"))
+        let mut errors = Vec::new();
+        let root_doc = decode_source(&root).map_err(|e| errors.push(e)).ok();
+        let mut override_docs = Vec::new();
+        for o in overrides {
+            match decode_source(o) {
+                Ok(d) => override_docs.push(d),
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some(err) = flatten(errors) {
+            return Err(err);
+        }
+        let Some(root_doc) = root_doc else {
+            return Err(Error::new(ErrorCode::Internal, "root policy missing after decode"));
+        };
+        Engine::from_docs(root_doc, override_docs)
+    }
+
+    /// The built-in defaults: `extends: [defaults/coding-agent]`, `default: allow`.
+    pub fn defaults() -> Engine {
+        let root = PolicyDoc {
+            origin: "<defaults>".to_owned(),
+            version: Some(Spanned::new("1".to_owned(), Span::default())),
+            extends: vec![Spanned::new(
+                "defaults/coding-agent".to_owned(),
+                Span::default(),
+            )],
+            ..PolicyDoc::default()
+        };
+        match Engine::from_docs(root, Vec::new()) {
+            Ok(engine) => engine,
+            // INVARIANT: the built-in pack compiles (tested); should it ever not, the engine
+            // fails closed: an empty policy whose default is deny.
+            Err(_) => Engine {
+                policy: CompiledPolicy::deny_all(),
+            },
+        }
+    }
+
+    fn from_docs(root: PolicyDoc, overrides: Vec<PolicyDoc>) -> Result<Engine, Error> {
+        let policy = CompiledPolicy::compile(root, overrides, &packs::load)?;
+        let engine = Engine { policy };
+        engine.check_examples()?;
+        Ok(engine)
+    }
+
+    /// Runs every rule's `examples`: a policy tests itself at load.
+    fn check_examples(&self) -> Result<(), Error> {
+        let mut errors = Vec::new();
+        let docs = self
+            .policy
+            .docs
+            .iter()
+            .cloned()
+            .chain(self.pack_docs())
+            .collect::<Vec<_>>();
+        for doc in &docs {
+            for rule in &doc.rules {
+                let Some(examples) = &rule.examples else {
+                    continue;
+                };
+                let Some(compiled) = self.policy.rule(&rule.id.value) else {
+                    continue;
+                };
+                let cases = examples
+                    .matches
+                    .iter()
+                    .map(|e| (e, true))
+                    .chain(examples.no_match.iter().map(|e| (e, false)));
+                for (n, (example, want)) in cases.enumerate() {
+                    let fail = |msg: String, help: String| {
+                        Error::new(ErrorCode::PolicyExampleFailed, msg)
+                            .with_help(help)
+                            .at(&doc.origin, example.span.line, example.span.column)
+                    };
+                    let got = match evaluate::rule_matches(&self.policy, compiled, &example.value)
+                    {
+                        Ok(got) => got,
+                        Err(e) => {
+                            errors.push(fail(
+                                format!(
+                                    "example {} of rule '{}' is not a valid action: {}",
+                                    n + 1,
+                                    rule.id.value,
+                                    e.message
+                                ),
+                                e.help.unwrap_or_else(|| "fix the example action".to_owned()),
+                            ));
+                            continue;
+                        }
+                    };
+                    if got != want {
+                        let (msg, help) = if want {
+                            (
+                                format!("rule '{}' does not match its example {}", rule.id.value, n + 1),
+                                "the rule matched none of the example's effects: widen the rule or fix the example".to_owned(),
+                            )
+                        } else {
+                            (
+                                format!("rule '{}' matches its no_match example {}", rule.id.value, n + 1),
+                                "narrow the rule (a '!pattern' entry excludes) or fix the example".to_owned(),
+                            )
+                        };
+                        errors.push(fail(msg, help));
+                    }
+                }
+            }
+        }
+        match flatten(errors) {
+            Some(err) => Err(err),
+            None => Ok(()),
+        }
+    }
+
+    fn pack_docs(&self) -> Vec<PolicyDoc> {
+        let mut names: Vec<&str> = self
+            .policy
+            .docs
+            .iter()
+            .flat_map(|d| d.extends.iter().map(|e| e.value.as_str()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names.into_iter().filter_map(packs::load).collect()
     }
 
     /// Evaluates one action.
     pub fn evaluate(&self, request: &Request<'_>) -> Result<Decision, Error> {
-        let _ = (request, &self.policy);
-        Err(Error::new(ErrorCode::Internal, "not yet written"))
+        evaluate::evaluate(&self.policy, request.action, request.now, request.sequence)
     }
+
+    /// Parses `action` as JSON and evaluates it.
+    pub fn evaluate_json(&self, action: &str, now: &str) -> Result<Decision, Error> {
+        let value: serde_json::Value = serde_json::from_str(action).map_err(|e| {
+            Error::new(
+                ErrorCode::ActionSyntax,
+                format!(
+                    "the action is not valid JSON: line {} column {}: {}",
+                    e.line(),
+                    e.column(),
+                    json_error_kind(&e)
+                ),
+            )
+            .with_help("an action is one JSON object, e.g. {\"tool\":\"Read\",\"args\":{\"file_path\":\"src/a.ts\"}}")
+        })?;
+        self.evaluate(&Request::new(&value, now))
+    }
+
+    /// Legal but probably unintended things in the policy.
+    pub fn lint(&self) -> LintReport {
+        let mut warnings = Vec::new();
+        for doc in &self.policy.docs {
+            for rule in &doc.rules {
+                if rule.matcher
+                    == (policy::model::RuleMatch {
+                        span: rule.matcher.span,
+                        ..Default::default()
+                    })
+                {
+                    warnings.push(format!(
+                        "{}:{}:{}: rule '{}' has an empty match and applies to every effect",
+                        doc.origin, rule.span.line, rule.span.column, rule.id.value
+                    ));
+                }
+                if rule.examples.is_none() && rule.outcome.value >= Outcome::RequireApproval {
+                    warnings.push(format!(
+                        "{}:{}:{}: rule '{}' has no examples; add examples so the policy tests itself",
+                        doc.origin, rule.span.line, rule.span.column, rule.id.value
+                    ));
+                }
+            }
+        }
+        if let Some(root) = self.policy.docs.first() {
+            if root.default.is_none() {
+                warnings.push(format!(
+                    "{}: no 'default' given; effects no rule matches are allowed",
+                    root.origin
+                ));
+            }
+            let known: Vec<&str> = root.agents.iter().map(|a| a.name.value.as_str()).collect();
+            for rule in &root.rules {
+                for t in &rule.matcher.agent_type {
+                    if !known.contains(&t.value.as_str()) && !known.is_empty() {
+                        warnings.push(format!(
+                            "{}:{}:{}: rule '{}' names agent type '{}' that 'agents' does not define",
+                            root.origin, t.span.line, t.span.column, rule.id.value, t.value
+                        ));
+                    }
+                }
+            }
+        }
+        LintReport { warnings }
+    }
+
+    /// The number of compiled rules (implied rules included).
+    pub fn rule_count(&self) -> usize {
+        self.policy.rules.len()
+    }
+
+    /// `sha256:` + hex of the canonical compiled policy.
+    pub fn policy_hash(&self) -> &str {
+        &self.policy.hash
+    }
+
+    /// The policy's schema version.
+    pub fn policy_version(&self) -> &str {
+        &self.policy.version
+    }
+
+    /// The secret detectors of the policy.
+    pub fn redactor(&self) -> &Redactor {
+        &self.policy.redactor
+    }
+
+    /// The compiled policy (for the host's session, audit and plugin layers).
+    pub fn compiled(&self) -> &CompiledPolicy {
+        &self.policy
+    }
+}
+
+/// The kind of a JSON error without the offending text (which may be a secret).
+fn json_error_kind(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Io => "read error",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Eof => "unexpected end of input",
+    }
+}
+
+fn flatten(errors: Vec<Error>) -> Option<Error> {
+    let all: Vec<Error> = errors
+        .into_iter()
+        .flat_map(|mut e| {
+            let related = std::mem::take(&mut e.related);
+            std::iter::once(e).chain(related)
+        })
+        .collect();
+    Error::from_list(all)
 }

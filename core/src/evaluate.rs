@@ -1,1 +1,341 @@
-//! Effects × compiled rules → decision.
+//! Effects × compiled rules → the decision document.
+//!
+//! Each effect is checked against the rules that can apply to it; an effect no rule matches
+//! gets the policy's `default`. The decision is the most restrictive outcome over everything
+//! matched (deny wins, whatever the order of rules, packs or files). The document is built so
+//! that rule order and file order cannot change a byte of it: matches and ids are sorted, and
+//! the rule quoted in the reason is chosen by risk, then effect, then id.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::action::Action;
+use crate::canonical::{canonicalize, short_id, to_canonical_string};
+use crate::decision::{Alert, Decision, Match};
+use crate::effects::derive::derive_effects;
+use crate::effects::{Effect, EffectKind};
+use crate::error::{Error, ErrorCode};
+use crate::outcome::Outcome;
+use crate::policy::compile::{CompiledPolicy, CompiledRule, DEFAULT_APPROVER_ROLE, Facts, LimitRule};
+
+/// A match before it is turned into the public [`Match`].
+#[derive(Debug, Clone)]
+struct Hit {
+    rule_id: String,
+    outcome: Outcome,
+    effect: usize,
+    pattern: Option<String>,
+    reason: String,
+    risk: u8,
+    approver_role: Option<String>,
+}
+
+/// Parses an RFC 3339 timestamp and writes it back in UTC (`2026-11-22T10:00:00Z`).
+pub fn normalize_timestamp(now: &str) -> Result<String, Error> {
+    DateTime::parse_from_rfc3339(now.trim())
+        .map(|t| {
+            t.with_timezone(&Utc)
+                .to_rfc3339_opts(SecondsFormat::AutoSi, true)
+        })
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::BadTimestamp,
+                format!("'now' is not an RFC 3339 timestamp: {e}"),
+            )
+            .with_help("write it like 2026-11-22T10:00:00Z")
+        })
+}
+
+/// The facts shared by every effect of the action.
+fn facts<'a>(policy: &CompiledPolicy, action: &'a Action) -> Facts<'a> {
+    let agent_type = action.agent.agent_type.as_deref();
+    let policy_tier = agent_type.and_then(|t| policy.tiers.get(t).copied());
+    // The action may claim a tier; the claim can lower the policy's tier, never raise it.
+    let tier = match (policy_tier, action.agent.tier) {
+        (Some(p), Some(c)) => Some(p.min(c)),
+        (p, c) => p.or(c),
+    };
+    Facts {
+        agent_type,
+        tier,
+        environment: action.context.environment.as_deref(),
+        data_classification: action.context.data_classification.as_deref(),
+        risk_signals: &action.context.risk_signals,
+        branch: action.context.branch.as_deref(),
+        tool: action.tool.as_deref(),
+    }
+}
+
+/// Matches of the whole-action constraints (`max_files_per_action`, `max_lines_changed`).
+fn constraint_hits(policy: &CompiledPolicy, effects: &[Effect], hits: &mut Vec<Hit>) {
+    let changes = || {
+        effects
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| matches!(e.kind, EffectKind::FileWrite | EffectKind::FileDelete))
+    };
+    let first_change = changes().map(|(i, _)| i).next().unwrap_or(0);
+    let mut push = |id: &str, limit: LimitRule, reason: String| {
+        hits.push(Hit {
+            rule_id: id.to_owned(),
+            outcome: limit.outcome,
+            effect: first_change,
+            pattern: None,
+            reason,
+            risk: limit.outcome.default_risk(),
+            approver_role: (limit.outcome == Outcome::RequireApproval)
+                .then(|| DEFAULT_APPROVER_ROLE.to_owned()),
+        });
+    };
+    if let Some(limit) = policy.max_files {
+        let mut paths: Vec<&str> = changes().filter_map(|(_, e)| e.path.as_deref()).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let n = u64::try_from(paths.len()).unwrap_or(u64::MAX);
+        if n > limit.limit {
+            push(
+                "constraints.max_files_per_action",
+                limit,
+                format!(
+                    "the action changes {n} files; the limit is {}",
+                    limit.limit
+                ),
+            );
+        }
+    }
+    if let Some(limit) = policy.max_lines {
+        let n: u64 = changes()
+            .filter_map(|(_, e)| e.lines_changed)
+            .fold(0, u64::saturating_add);
+        if n > limit.limit {
+            push(
+                "constraints.max_lines_changed",
+                limit,
+                format!(
+                    "the action changes {n} lines; the limit is {}",
+                    limit.limit
+                ),
+            );
+        }
+    }
+}
+
+/// Replaces secrets in every string of the effects, so that no raw secret reaches a reason,
+/// a match or the effect list.
+fn scrub(policy: &CompiledPolicy, effects: &mut [Effect]) {
+    let clean = |s: &mut String| {
+        let (text, found) = policy.redactor.redact_text(s, "$");
+        if !found.is_empty() {
+            *s = text;
+        }
+    };
+    for e in effects {
+        for field in [
+            &mut e.path,
+            &mut e.command,
+            &mut e.program,
+            &mut e.url,
+            &mut e.host,
+            &mut e.tool,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            clean(field);
+        }
+        e.argv.iter_mut().for_each(clean);
+        clean(&mut e.via);
+    }
+}
+
+// TEMPORARY until the strict action parser lands.
+fn parse_action(value: &serde_json::Value) -> Result<Action, Error> {
+    serde_json::from_value(value.clone())
+        .map_err(|e| Error::new(ErrorCode::ActionBadType, format!("bad action: {e}")))
+}
+
+/// Whether `rule` matches any effect of the example action `value` (for rule `examples`).
+pub fn rule_matches(
+    policy: &CompiledPolicy,
+    rule: &CompiledRule,
+    value: &serde_json::Value,
+) -> Result<bool, Error> {
+    let action = parse_action(value)?;
+    let effects = derive_effects(&action, &policy.adapters)?;
+    let facts = facts(policy, &action);
+    Ok(effects.iter().any(|e| rule.cond.check(e, &facts).is_some()))
+}
+
+/// Evaluates one action against a compiled policy.
+pub fn evaluate(
+    policy: &CompiledPolicy,
+    value: &serde_json::Value,
+    now: &str,
+    sequence: u64,
+) -> Result<Decision, Error> {
+    let timestamp = normalize_timestamp(now)?;
+    let action = parse_action(value)?;
+    let (redacted, redactions) = policy.redactor.redact_value(value);
+    let mut effects = derive_effects(&action, &policy.adapters)?;
+    if !redactions.is_empty() {
+        scrub(policy, &mut effects);
+    }
+    let facts = facts(policy, &action);
+
+    let mut hits: Vec<Hit> = Vec::new();
+    let mut candidates: Vec<u32> = Vec::new();
+    let mut unmatched: Option<usize> = None;
+    for (i, effect) in effects.iter().enumerate() {
+        policy.candidates(effect, facts.tool, &mut candidates);
+        let before = hits.len();
+        for &r in &candidates {
+            let Some(rule) = usize::try_from(r).ok().and_then(|r| policy.rules.get(r)) else {
+                continue;
+            };
+            if let Some(pattern) = rule.cond.check(effect, &facts) {
+                hits.push(Hit {
+                    rule_id: rule.id.clone(),
+                    outcome: rule.outcome,
+                    effect: i,
+                    pattern,
+                    reason: rule.reason.clone(),
+                    risk: rule.risk,
+                    approver_role: rule.approver_role.clone(),
+                });
+            }
+        }
+        if hits.len() == before && unmatched.is_none() {
+            unmatched = Some(i);
+        }
+    }
+    constraint_hits(policy, &effects, &mut hits);
+    for r in &redactions {
+        hits.push(Hit {
+            rule_id: r.rule_id.clone(),
+            outcome: Outcome::Redact,
+            effect: 0,
+            pattern: Some(r.kind.clone()),
+            reason: format!("a {} at {} is replaced by its marker", r.kind, r.location),
+            risk: Outcome::Redact.default_risk(),
+            approver_role: None,
+        });
+    }
+    if unmatched.is_some() || effects.is_empty() {
+        hits.push(Hit {
+            rule_id: "default".to_owned(),
+            outcome: policy.default,
+            effect: unmatched.unwrap_or(0),
+            pattern: None,
+            reason: format!("no rule matched; the policy default is {}", policy.default),
+            risk: policy.default.default_risk(),
+            approver_role: (policy.default == Outcome::RequireApproval)
+                .then(|| DEFAULT_APPROVER_ROLE.to_owned()),
+        });
+    }
+    hits.sort_by(|a, b| {
+        (a.effect, &a.rule_id, &a.pattern).cmp(&(b.effect, &b.rule_id, &b.pattern))
+    });
+    hits.dedup_by(|a, b| a.effect == b.effect && a.rule_id == b.rule_id && a.pattern == b.pattern);
+    let decision = hits
+        .iter()
+        .map(|h| h.outcome)
+        .max()
+        .unwrap_or(policy.default);
+
+    let deciding: Vec<&Hit> = hits.iter().filter(|h| h.outcome == decision).collect();
+    let mut policy_ids: Vec<String> = deciding.iter().map(|h| h.rule_id.clone()).collect();
+    policy_ids.sort();
+    policy_ids.dedup();
+    // The rule quoted in the reason: highest risk, then first effect, then smallest id.
+    let lead = deciding
+        .iter()
+        .min_by(|a, b| (b.risk, a.effect, &a.rule_id).cmp(&(a.risk, b.effect, &b.rule_id)));
+    let reason = match lead {
+        Some(h) if h.rule_id == "default" => {
+            let what = effects
+                .get(h.effect)
+                .map_or_else(|| "the action".to_owned(), Effect::describe);
+            format!("{what} {}: {}", decision.phrase(), h.reason)
+        }
+        Some(h) => {
+            let what = effects
+                .get(h.effect)
+                .map_or_else(|| "the action".to_owned(), Effect::describe);
+            let matched = h
+                .pattern
+                .as_deref()
+                .map(|p| format!(" (matched '{p}')"))
+                .unwrap_or_default();
+            let more = match policy_ids.len() {
+                0 | 1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            format!(
+                "{what} {} by {}{matched}: {}{more}",
+                decision.phrase(),
+                h.rule_id,
+                h.reason
+            )
+        }
+        None => format!("the action {}", decision.phrase()),
+    };
+    let signals = u8::try_from(action.context.risk_signals.len().min(3)).unwrap_or(3);
+    let risk_score = deciding
+        .iter()
+        .map(|h| h.risk)
+        .max()
+        .unwrap_or(0)
+        .saturating_add(signals * 5)
+        .min(100);
+    let approver_role = (decision == Outcome::RequireApproval).then(|| {
+        deciding
+            .iter()
+            .filter_map(|h| h.approver_role.clone())
+            .min()
+            .unwrap_or_else(|| DEFAULT_APPROVER_ROLE.to_owned())
+    });
+    let alerts = hits
+        .iter()
+        .filter(|h| h.outcome == Outcome::Alert)
+        .map(|h| Alert {
+            rule_id: h.rule_id.clone(),
+            reason: h.reason.clone(),
+            effect: h.effect,
+        })
+        .collect();
+    let action_text = to_canonical_string(value);
+    let action_id = match &action.id {
+        Some(id) => id.clone(),
+        None => short_id("act_", &action_text),
+    };
+    let decision_id = short_id(
+        "dec_",
+        &format!("{}\n{action_text}\n{sequence}\n{timestamp}", policy.hash),
+    );
+    let matched = hits
+        .into_iter()
+        .map(|h| Match {
+            rule_id: h.rule_id,
+            outcome: h.outcome,
+            effect: h.effect,
+            pattern: h.pattern,
+            reason: h.reason,
+        })
+        .collect();
+    Ok(Decision {
+        decision_id,
+        action_id,
+        decision,
+        policy_ids,
+        reason,
+        risk_score,
+        approver_role,
+        redactions,
+        alerts,
+        matched,
+        effects,
+        redacted_action: canonicalize(&redacted),
+        timestamp,
+        policy_version: policy.version.clone(),
+        policy_hash: policy.hash.clone(),
+    })
+}

@@ -2,6 +2,8 @@
 //! `model`), and compiling into the indexed form evaluation uses (`compile`, `pattern`).
 
 pub mod compile;
+pub mod cond;
+mod implied;
 pub mod decode;
 pub mod model;
 pub mod node;

@@ -1,1 +1,348 @@
-//! Path and name globs as policies write them.
+//! Path and name globs as policies write them, compiled into matchers.
+//!
+//! Path globs follow gitignore habits, because that is what reviewers already read:
+//! - a pattern without `/` matches the file name at any depth (`.env*` matches `a/b/.env.local`);
+//! - a pattern with `/` inside is anchored at the workspace root (`src/**/*.ts`); a leading
+//!   `/` names an absolute path (`/etc/**`) and `~/…` a home path, both outside the workspace;
+//! - a trailing `/` means the directory and everything under it (`secrets/` = `secrets/**`);
+//! - `*` never crosses `/`, `**` does;
+//! - in a list, `!pattern` excludes what the other entries include.
+
+use globset::{Candidate, Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+
+use super::node::Spanned;
+use crate::error::{Error, ErrorCode};
+
+/// One compiled path pattern.
+#[derive(Debug, Clone)]
+struct PathGlob {
+    /// As written (without `!`).
+    text: String,
+    /// The literal directory the pattern is confined to (`secrets` for `secrets/**`), used to
+    /// decide whether a recursive effect on a parent directory covers it.
+    literal_dir: Option<String>,
+}
+
+/// The glob a policy path pattern means, for building combined indexes.
+pub(crate) fn glob_text_for_index(pattern: &str) -> String {
+    path_glob_text(pattern)
+}
+
+/// Rewrites a policy path pattern into the glob it means (see the module docs).
+fn path_glob_text(pattern: &str) -> String {
+    let mut p = pattern.trim().to_owned();
+    if p.ends_with('/') {
+        p.push_str("**");
+    }
+    if p.starts_with('~') || p.starts_with("**") {
+        return p;
+    }
+    if let Some(rest) = p.strip_prefix("./") {
+        return rest.to_owned();
+    }
+    if !p.contains('/') {
+        return format!("**/{p}");
+    }
+    p
+}
+
+/// The literal leading directories of a glob, if any (`a/b` for `a/b/**/*.rs`).
+fn literal_dir(glob: &str) -> Option<String> {
+    let meta = glob.find(['*', '?', '[', '{', '\\']).unwrap_or(glob.len());
+    let head = glob.get(..meta)?;
+    let dir = match head.rfind('/') {
+        Some(i) => head.get(..i)?,
+        None => return None,
+    };
+    (!dir.is_empty()).then(|| dir.to_owned())
+}
+
+fn build_glob(text: &str, literal_separator: bool) -> Result<Glob, globset::Error> {
+    GlobBuilder::new(text)
+        .literal_separator(literal_separator)
+        .backslash_escape(true)
+        .empty_alternates(true)
+        .build()
+}
+
+/// Turns a glob error into a policy error at the pattern's span.
+fn glob_error(origin: &str, entry: &Spanned<String>, err: &globset::Error) -> Error {
+    Error::new(
+        ErrorCode::PolicyBadGlob,
+        format!("bad glob '{}': {}", entry.value, err.kind()),
+    )
+    .with_help("globs use * (within a name), ** (any depth), ? and [abc]; escape with \\")
+    .at(origin, entry.span.line, entry.span.column)
+}
+
+/// A list of path patterns with `!` exclusions, compiled into one glob set.
+#[derive(Debug, Clone)]
+pub struct PathSet {
+    include: Vec<PathGlob>,
+    exclude: Vec<PathGlob>,
+    include_set: GlobSet,
+    exclude_set: GlobSet,
+    /// Whether the list has only exclusions (then it includes everything else).
+    implicit_all: bool,
+}
+
+impl PathSet {
+    /// Compiles a list of path patterns.
+    pub fn compile(origin: &str, entries: &[Spanned<String>]) -> Result<PathSet, Error> {
+        let mut include = Vec::new();
+        let mut exclude = Vec::new();
+        for entry in entries {
+            let (negated, raw) = match entry.value.strip_prefix('!') {
+                Some(rest) => (true, rest),
+                None => (false, entry.value.as_str()),
+            };
+            let text = path_glob_text(raw);
+            // Compiled here to report a bad glob at its own span; the set is built below.
+            build_glob(&text, true).map_err(|e| glob_error(origin, entry, &e))?;
+            let compiled = PathGlob {
+                text: raw.to_owned(),
+                literal_dir: literal_dir(&text),
+            };
+            if negated {
+                exclude.push(compiled);
+            } else {
+                include.push(compiled);
+            }
+        }
+        let include_set = glob_set(&include)?;
+        let exclude_set = glob_set(&exclude)?;
+        let implicit_all = include.is_empty() && !exclude.is_empty();
+        Ok(PathSet {
+            include,
+            exclude,
+            include_set,
+            exclude_set,
+            implicit_all,
+        })
+    }
+
+    /// The patterns as written, `!` entries included, sorted (for the canonical policy).
+    pub fn texts(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .include
+            .iter()
+            .map(|g| g.text.clone())
+            .chain(self.exclude.iter().map(|g| format!("!{}", g.text)))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.include.is_empty() && self.exclude.is_empty()
+    }
+
+    /// Returns the first included pattern matching `path` (or `*` for an exclusion-only
+    /// list), unless an exclusion matches. A `recursive` effect on a directory also matches a
+    /// pattern confined to a directory inside it (`rm -rf .` covers `secrets/**`).
+    pub fn find(&self, path: &str, recursive: bool) -> Option<&str> {
+        let candidate = Candidate::new(path);
+        if self.exclude_set.is_match_candidate(&candidate) {
+            return None;
+        }
+        if self.implicit_all {
+            return Some("*");
+        }
+        if let Some(first) = self.include_set.matches_candidate(&candidate).first() {
+            return self.include.get(*first).map(|g| g.text.as_str());
+        }
+        if recursive {
+            return self
+                .include
+                .iter()
+                .find(|g| g.literal_dir.as_deref().is_some_and(|d| dir_covers(path, d)))
+                .map(|g| g.text.as_str());
+        }
+        None
+    }
+}
+
+/// Whether deleting or reading the tree at `dir` covers the directory `inner`.
+pub fn dir_covers(dir: &str, inner: &str) -> bool {
+    dir == "."
+        || dir == inner
+        || inner
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+        || (dir == "/" && inner.starts_with('/'))
+}
+
+fn glob_set(globs: &[PathGlob]) -> Result<GlobSet, Error> {
+    let mut builder = GlobSetBuilder::new();
+    for g in globs {
+        // Re-adding a glob that already compiled as a matcher cannot fail.
+        if let Ok(glob) = build_glob(&path_glob_text(&g.text), true) {
+            builder.add(glob);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| Error::new(ErrorCode::PolicyBadGlob, format!("bad glob set: {e}")))
+}
+
+/// A list of name globs (tools, branches) with `!` exclusions. `*` may match `/` here.
+#[derive(Debug, Clone)]
+pub struct NameSet {
+    include_texts: Vec<String>,
+    exclude_texts: Vec<String>,
+    include: GlobSet,
+    exclude: GlobSet,
+    implicit_all: bool,
+}
+
+impl NameSet {
+    /// Compiles a list of name globs.
+    pub fn compile(origin: &str, entries: &[Spanned<String>]) -> Result<NameSet, Error> {
+        let mut include_texts = Vec::new();
+        let mut exclude_texts = Vec::new();
+        let mut include = GlobSetBuilder::new();
+        let mut exclude = GlobSetBuilder::new();
+        for entry in entries {
+            let (negated, raw) = match entry.value.strip_prefix('!') {
+                Some(rest) => (true, rest),
+                None => (false, entry.value.as_str()),
+            };
+            let glob = build_glob(raw, false).map_err(|e| glob_error(origin, entry, &e))?;
+            if negated {
+                exclude.add(glob);
+                exclude_texts.push(raw.to_owned());
+            } else {
+                include.add(glob);
+                include_texts.push(raw.to_owned());
+            }
+        }
+        let build = |b: GlobSetBuilder| {
+            b.build()
+                .map_err(|e| Error::new(ErrorCode::PolicyBadGlob, format!("bad glob set: {e}")))
+        };
+        let implicit_all = include_texts.is_empty() && !exclude_texts.is_empty();
+        Ok(NameSet {
+            include: build(include)?,
+            exclude: build(exclude)?,
+            include_texts,
+            exclude_texts,
+            implicit_all,
+        })
+    }
+
+    /// The patterns as written, sorted (for the canonical policy).
+    pub fn texts(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .include_texts
+            .iter()
+            .cloned()
+            .chain(self.exclude_texts.iter().map(|t| format!("!{t}")))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.include_texts.is_empty() && self.exclude_texts.is_empty()
+    }
+
+    /// The first included pattern matching `name`, unless an exclusion matches.
+    pub fn find(&self, name: &str) -> Option<&str> {
+        let candidate = Candidate::new(name);
+        if self.exclude.is_match_candidate(&candidate) {
+            return None;
+        }
+        if self.implicit_all {
+            return Some("*");
+        }
+        let first = *self.include.matches_candidate(&candidate).first()?;
+        self.include_texts.get(first).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::policy::node::Span;
+
+    fn set(patterns: &[&str]) -> PathSet {
+        let entries: Vec<_> = patterns
+            .iter()
+            .map(|p| Spanned::new((*p).to_owned(), Span { line: 1, column: 1 }))
+            .collect();
+        PathSet::compile("<test>", &entries).unwrap()
+    }
+
+    #[test]
+    fn basename_patterns_match_at_any_depth() {
+        let s = set(&[".env*"]);
+        assert_eq!(s.find(".env", false), Some(".env*"));
+        assert_eq!(s.find("config/.env.local", false), Some(".env*"));
+        assert_eq!(s.find("/home/dev/shop/.env", false), Some(".env*"));
+        assert_eq!(s.find("src/env.ts", false), None);
+    }
+
+    #[test]
+    fn anchored_patterns_and_single_star() {
+        let s = set(&["src/*.ts"]);
+        assert!(s.find("src/a.ts", false).is_some());
+        assert!(s.find("src/deep/a.ts", false).is_none());
+        assert!(s.find("lib/src/a.ts", false).is_none());
+        let s = set(&["src/**/*.ts"]);
+        assert!(s.find("src/deep/er/a.ts", false).is_some());
+    }
+
+    #[test]
+    fn exclusions_win_over_inclusions() {
+        let s = set(&[".env*", "!.env.example"]);
+        assert!(s.find(".env.production", false).is_some());
+        assert!(s.find(".env.example", false).is_none());
+        let only_excl = set(&["!docs/**"]);
+        assert!(only_excl.find("src/a.rs", false).is_some());
+        assert!(only_excl.find("docs/a.md", false).is_none());
+    }
+
+    #[test]
+    fn recursive_effects_cover_confined_patterns() {
+        let s = set(&["secrets/**"]);
+        assert_eq!(s.find("secrets", true), Some("secrets/**"));
+        assert_eq!(s.find(".", true), Some("secrets/**"));
+        assert_eq!(s.find("src", true), None);
+        assert_eq!(s.find("secrets", false), None);
+        let s = set(&["backups/"]);
+        assert!(s.find("backups/db.sql", false).is_some());
+        assert!(s.find("backups", true).is_some());
+    }
+
+    #[test]
+    fn home_and_absolute_patterns() {
+        let s = set(&["~/.aws/**", "/etc/**"]);
+        assert!(s.find("~/.aws/credentials", false).is_some());
+        assert!(s.find("/etc/passwd", false).is_some());
+        assert!(s.find("etc/passwd", false).is_none());
+    }
+
+    #[test]
+    fn bad_glob_names_its_location() {
+        let entries = vec![Spanned::new("src/[a".to_owned(), Span { line: 4, column: 9 })];
+        let err = PathSet::compile("p.yml", &entries).unwrap_err();
+        assert_eq!(err.code, ErrorCode::PolicyBadGlob);
+        let loc = err.location.unwrap();
+        assert_eq!((loc.line, loc.column), (4, 9));
+    }
+
+    #[test]
+    fn name_sets() {
+        let entries: Vec<_> = ["mcp__github__*", "!mcp__github__delete_repo"]
+            .iter()
+            .map(|p| Spanned::new((*p).to_owned(), Span::default()))
+            .collect();
+        let s = NameSet::compile("<t>", &entries).unwrap();
+        assert_eq!(s.find("mcp__github__create_pr"), Some("mcp__github__*"));
+        assert_eq!(s.find("mcp__github__delete_repo"), None);
+        assert_eq!(s.find("Bash"), None);
+    }
+}

@@ -1,0 +1,650 @@
+//! The rules that policy sections imply: `permissions.*`, `agents.*.tools`, the autonomy
+//! tiers, `constraints.require_human_approval`, and the override conflict check. Each becomes
+//! an ordinary compiled rule, so deny-wins holds across sections by construction.
+
+use std::collections::BTreeMap;
+
+use super::compile::{
+    CompiledRule, Sink, at, command_patterns, concat_hosts, host_patterns, implied, role_for,
+};
+use super::cond::{Cond, KindSet, ListCond, FILE_KINDS};
+use super::model::{ApprovalRequirement, ListPermission, PolicyDoc};
+use super::node::{Span, Spanned};
+use super::pattern::{NameSet, PathSet};
+use crate::effects::EffectKind;
+use crate::error::{Error, ErrorCode};
+use crate::outcome::Outcome;
+use crate::tier::Tier;
+
+/// The merged list sections of all documents, each entry kept with its origin.
+#[derive(Default)]
+pub(super) struct Merged {
+    fs_allow: Vec<(String, Spanned<String>)>,
+    fs_deny: Vec<(String, Spanned<String>)>,
+    fs_exceptions: Vec<Spanned<String>>,
+    fs_unlisted: Option<Outcome>,
+    cmd_allow: Vec<(String, Spanned<String>)>,
+    cmd_deny: Vec<(String, Spanned<String>)>,
+    cmd_unlisted: Option<Outcome>,
+    cmd_opaque: Option<Outcome>,
+    net_outbound: Option<bool>,
+    net_exceptions: Vec<(String, Spanned<String>)>,
+    net_deny: Vec<(String, Spanned<String>)>,
+    tool_allow: Vec<(String, Spanned<String>)>,
+    tool_deny: Vec<(String, Spanned<String>)>,
+    tool_unlisted: Option<Outcome>,
+}
+
+/// The stricter of two optional outcomes: merging never loosens.
+fn stricter(a: Option<Outcome>, b: Option<Outcome>) -> Option<Outcome> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+fn tagged(origin: &str, list: &[Spanned<String>]) -> Vec<(String, Spanned<String>)> {
+    list.iter().map(|s| (origin.to_owned(), s.clone())).collect()
+}
+
+impl Merged {
+    pub(super) fn add(&mut self, doc: &PolicyDoc, is_root: bool) {
+        let o = doc.origin.as_str();
+        if let Some(fs) = &doc.permissions.filesystem {
+            self.fs_allow.extend(tagged(o, &fs.allow));
+            self.fs_deny.extend(tagged(o, &fs.deny));
+            if is_root {
+                self.fs_exceptions.extend(fs.exceptions.iter().cloned());
+            }
+            self.fs_unlisted = stricter(self.fs_unlisted, fs.unlisted.as_ref().map(|s| s.value));
+        }
+        if let Some(c) = &doc.permissions.commands {
+            self.cmd_allow.extend(tagged(o, &c.allow));
+            self.cmd_deny.extend(tagged(o, &c.deny));
+            self.cmd_unlisted = stricter(self.cmd_unlisted, c.unlisted.as_ref().map(|s| s.value));
+            self.cmd_opaque = stricter(self.cmd_opaque, c.opaque.as_ref().map(|s| s.value));
+        }
+        if let Some(n) = &doc.permissions.network {
+            // Outbound stays closed once any document closes it.
+            if let Some(v) = &n.allow_outbound {
+                self.net_outbound = Some(self.net_outbound.unwrap_or(true) && v.value);
+            }
+            self.net_exceptions.extend(tagged(o, &n.exceptions));
+            self.net_deny.extend(tagged(o, &n.deny));
+        }
+        if let Some(t) = &doc.permissions.tools {
+            self.tool_allow.extend(tagged(o, &t.allow));
+            self.tool_deny.extend(tagged(o, &t.deny));
+            self.tool_unlisted = stricter(self.tool_unlisted, t.unlisted.as_ref().map(|s| s.value));
+        }
+    }
+}
+
+/// Compiles one list of (origin, pattern) entries with a per-entry compiler, reporting every
+/// error. Patterns of several files are compiled per file so errors keep their origin.
+fn per_origin<T>(
+    sink: &mut Sink,
+    entries: &[(String, Spanned<String>)],
+    compile: impl Fn(&str, &[Spanned<String>]) -> Result<T, Error>,
+) -> Vec<T> {
+    let mut by_origin: BTreeMap<&str, Vec<Spanned<String>>> = BTreeMap::new();
+    for (o, s) in entries {
+        by_origin.entry(o.as_str()).or_default().push(s.clone());
+    }
+    by_origin
+        .into_iter()
+        .filter_map(|(o, list)| sink.take(compile(o, &list)))
+        .collect()
+}
+
+fn path_set(sink: &mut Sink, entries: &[(String, Spanned<String>)]) -> Option<PathSet> {
+    // Check every entry at its own origin, then build one set.
+    for (o, s) in entries {
+        sink.take(PathSet::compile(o, std::slice::from_ref(s)));
+    }
+    let all: Vec<Spanned<String>> = entries.iter().map(|(_, s)| s.clone()).collect();
+    PathSet::compile("<merged>", &all).ok()
+}
+
+fn name_set(sink: &mut Sink, entries: &[(String, Spanned<String>)]) -> Option<NameSet> {
+    for (o, s) in entries {
+        sink.take(NameSet::compile(o, std::slice::from_ref(s)));
+    }
+    let all: Vec<Spanned<String>> = entries.iter().map(|(_, s)| s.clone()).collect();
+    NameSet::compile("<merged>", &all).ok()
+}
+
+pub(super) fn permission_rules(sink: &mut Sink, m: &Merged, rules: &mut Vec<CompiledRule>) {
+    let file_kinds = KindSet::of(&FILE_KINDS);
+    // Filesystem.
+    if !m.fs_deny.is_empty() {
+        let mut entries = m.fs_deny.clone();
+        entries.extend(
+            m.fs_exceptions
+                .iter()
+                .map(|e| (String::new(), Spanned::new(format!("!{}", e.value), e.span))),
+        );
+        if let Some(set) = path_set(sink, &entries) {
+            rules.push(implied(
+                "permissions.filesystem.deny",
+                Outcome::Deny,
+                "the path is in the filesystem deny list",
+                Cond {
+                    kinds: file_kinds,
+                    path: Some(ListCond::In(set)),
+                    ..Cond::default()
+                },
+            ));
+        }
+    }
+    if !m.fs_allow.is_empty() {
+        if let Some(set) = path_set(sink, &m.fs_allow) {
+            rules.push(implied(
+                "permissions.filesystem.allow",
+                Outcome::Allow,
+                "the path is in the filesystem allow list",
+                Cond {
+                    kinds: file_kinds,
+                    path: Some(ListCond::In(set.clone())),
+                    ..Cond::default()
+                },
+            ));
+            rules.push(implied(
+                "permissions.filesystem.unlisted",
+                m.fs_unlisted.unwrap_or(Outcome::Deny),
+                "the path is not in the filesystem allow list",
+                Cond {
+                    kinds: file_kinds,
+                    path: Some(ListCond::NotIn(set)),
+                    ..Cond::default()
+                },
+            ));
+        }
+    }
+    // Commands.
+    let cmd = KindSet::of(&[EffectKind::CommandExec]);
+    if !m.cmd_deny.is_empty() {
+        let lists = per_origin(sink, &m.cmd_deny, command_patterns);
+        rules.push(implied(
+            "permissions.commands.deny",
+            Outcome::Deny,
+            "the command is in the command deny list",
+            Cond {
+                kinds: cmd,
+                command: Some((ListCond::In(lists.concat()), false)),
+                ..Cond::default()
+            },
+        ));
+    }
+    if !m.cmd_allow.is_empty() {
+        let list = per_origin(sink, &m.cmd_allow, command_patterns).concat();
+        rules.push(implied(
+            "permissions.commands.allow",
+            Outcome::Allow,
+            "the command is in the command allow list",
+            Cond {
+                kinds: cmd,
+                command: Some((ListCond::In(list.clone()), true)),
+                opaque: Some(false),
+                ..Cond::default()
+            },
+        ));
+        rules.push(implied(
+            "permissions.commands.unlisted",
+            m.cmd_unlisted.unwrap_or(Outcome::Deny),
+            "the command is not in the command allow list",
+            Cond {
+                kinds: cmd,
+                command: Some((ListCond::NotIn(list), true)),
+                ..Cond::default()
+            },
+        ));
+    }
+    if let Some(outcome) = m.cmd_opaque {
+        rules.push(implied(
+            "permissions.commands.opaque",
+            outcome,
+            "what the command runs cannot be known before it runs",
+            Cond {
+                kinds: cmd,
+                opaque: Some(true),
+                ..Cond::default()
+            },
+        ));
+    }
+    // Network.
+    let net = KindSet::of(&[EffectKind::NetworkRequest]);
+    if !m.net_deny.is_empty() {
+        let list = concat_hosts(per_origin(sink, &m.net_deny, host_patterns));
+        rules.push(implied(
+            "permissions.network.deny",
+            Outcome::Deny,
+            "the host is in the network deny list",
+            Cond {
+                kinds: net,
+                host: Some(ListCond::In(list)),
+                ..Cond::default()
+            },
+        ));
+    }
+    let exceptions = concat_hosts(per_origin(sink, &m.net_exceptions, host_patterns));
+    if !exceptions.is_empty() {
+        rules.push(implied(
+            "permissions.network.exceptions",
+            Outcome::Allow,
+            "the host is a network exception",
+            Cond {
+                kinds: net,
+                host: Some(ListCond::In(exceptions.clone())),
+                ..Cond::default()
+            },
+        ));
+    }
+    match m.net_outbound {
+        Some(false) => rules.push(implied(
+            "permissions.network.outbound",
+            Outcome::Deny,
+            "outbound network access is off and the host is not an exception",
+            Cond {
+                kinds: net,
+                host: Some(ListCond::NotIn(exceptions)),
+                ..Cond::default()
+            },
+        )),
+        Some(true) => rules.push(implied(
+            "permissions.network.outbound",
+            Outcome::Allow,
+            "outbound network access is on",
+            Cond {
+                kinds: net,
+                ..Cond::default()
+            },
+        )),
+        None => {}
+    }
+    // Tools.
+    tool_rules(
+        sink,
+        "permissions.tools",
+        &m.tool_allow,
+        &m.tool_deny,
+        m.tool_unlisted,
+        None,
+        rules,
+    );
+}
+
+fn tool_rules(
+    sink: &mut Sink,
+    prefix: &str,
+    allow: &[(String, Spanned<String>)],
+    deny: &[(String, Spanned<String>)],
+    unlisted: Option<Outcome>,
+    agent_type: Option<&str>,
+    rules: &mut Vec<CompiledRule>,
+) {
+    let tool = KindSet::of(&[EffectKind::ToolCall]);
+    let agent: Vec<String> = agent_type.map(str::to_owned).into_iter().collect();
+    let who = agent_type.map_or_else(String::new, |t| format!(" of agent type {t}"));
+    if !deny.is_empty() {
+        if let Some(set) = name_set(sink, deny) {
+            rules.push(implied(
+                format!("{prefix}.deny"),
+                Outcome::Deny,
+                format!("the tool is in the tool deny list{who}"),
+                Cond {
+                    kinds: tool,
+                    tool: Some(ListCond::In(set)),
+                    agent_type: agent.clone(),
+                    ..Cond::default()
+                },
+            ));
+        }
+    }
+    if !allow.is_empty() {
+        if let Some(set) = name_set(sink, allow) {
+            rules.push(implied(
+                format!("{prefix}.allow"),
+                Outcome::Allow,
+                format!("the tool is in the tool allow list{who}"),
+                Cond {
+                    kinds: tool,
+                    tool: Some(ListCond::In(set.clone())),
+                    agent_type: agent.clone(),
+                    ..Cond::default()
+                },
+            ));
+            rules.push(implied(
+                format!("{prefix}.unlisted"),
+                unlisted.unwrap_or(Outcome::Deny),
+                format!("the tool is not in the tool allow list{who}"),
+                Cond {
+                    kinds: tool,
+                    tool: Some(ListCond::NotIn(set)),
+                    agent_type: agent,
+                    ..Cond::default()
+                },
+            ));
+        }
+    }
+}
+
+/// An agent type's tool lists merged over every document that names the type.
+#[derive(Default)]
+struct AgentTools {
+    allow: Vec<(String, Spanned<String>)>,
+    deny: Vec<(String, Spanned<String>)>,
+    unlisted: Option<Outcome>,
+}
+
+pub(super) fn agent_rules(sink: &mut Sink, docs: &[&PolicyDoc], rules: &mut Vec<CompiledRule>) {
+    let mut by_type: BTreeMap<&str, AgentTools> = BTreeMap::new();
+    for doc in docs {
+        for agent in &doc.agents {
+            if let Some(tools) = &agent.tools {
+                let ListPermission {
+                    allow,
+                    deny,
+                    unlisted,
+                    ..
+                } = tools;
+                let e = by_type.entry(agent.name.value.as_str()).or_default();
+                e.allow.extend(tagged(&doc.origin, allow));
+                e.deny.extend(tagged(&doc.origin, deny));
+                e.unlisted = stricter(e.unlisted, unlisted.as_ref().map(|s| s.value));
+            }
+        }
+    }
+    for (name, t) in by_type {
+        tool_rules(
+            sink,
+            &format!("agents.{name}.tools"),
+            &t.allow,
+            &t.deny,
+            t.unlisted,
+            Some(name),
+            rules,
+        );
+    }
+}
+
+/// The capability caps of the autonomy tiers. A tier caps what allow lists can grant, so
+/// these are deny (or approval) rules: deny wins over any allow.
+pub(super) fn tier_rules(sink: &mut Sink, rules: &mut Vec<CompiledRule>) {
+    use EffectKind as K;
+    let read_only = [Tier::Observe, Tier::Recommend];
+    let mut push = |id: &str, outcome: Outcome, reason: &str, cond: Cond| {
+        rules.push(implied(format!("tiers.{id}"), outcome, reason, cond));
+    };
+    push(
+        "read-only.changes",
+        Outcome::Deny,
+        "the agent's tier is read-only: no file changes, commands, credentials or pipelines",
+        Cond {
+            kinds: KindSet::of(&[
+                K::FileWrite,
+                K::FileDelete,
+                K::CommandExec,
+                K::CredentialRequest,
+                K::PipelineRun,
+            ]),
+            tier: read_only.to_vec(),
+            ..Cond::default()
+        },
+    );
+    push(
+        "read-only.network-writes",
+        Outcome::Deny,
+        "the agent's tier is read-only: only GET and HEAD requests",
+        Cond {
+            kinds: KindSet::of(&[K::NetworkRequest]),
+            method: ["POST", "PUT", "PATCH", "DELETE"].map(str::to_owned).to_vec(),
+            tier: read_only.to_vec(),
+            ..Cond::default()
+        },
+    );
+    push(
+        "observe.messages",
+        Outcome::Deny,
+        "the observe tier does not send messages",
+        Cond {
+            kinds: KindSet::of(&[K::MessageSend]),
+            tier: vec![Tier::Observe],
+            ..Cond::default()
+        },
+    );
+    let draft = vec![Tier::Draft];
+    push(
+        "draft.credentials-and-pipelines",
+        Outcome::Deny,
+        "the draft tier opens pull requests; it does not request credentials or run pipelines",
+        Cond {
+            kinds: KindSet::of(&[K::CredentialRequest, K::PipelineRun]),
+            tier: draft.clone(),
+            ..Cond::default()
+        },
+    );
+    let deploy_tools: Vec<Spanned<String>> = [
+        "terraform-apply",
+        "terraform-destroy",
+        "kubectl-apply",
+        "kubectl-delete",
+        "helm-install",
+        "helm-upgrade",
+        "deploy*",
+    ]
+    .iter()
+    .map(|s| Spanned::new((*s).to_owned(), Span::default()))
+    .collect();
+    if let Some(set) = sink.take(NameSet::compile("<tiers>", &deploy_tools)) {
+        push(
+            "draft.deploy-tools",
+            Outcome::Deny,
+            "the draft tier does not deploy",
+            Cond {
+                kinds: KindSet::of(&[K::ToolCall]),
+                tool: Some(ListCond::In(set)),
+                tier: draft.clone(),
+                ..Cond::default()
+            },
+        );
+    }
+    let deploy_cmds: Vec<Spanned<String>> = [
+        "terraform apply",
+        "terraform destroy",
+        "tofu apply",
+        "tofu destroy",
+        "kubectl apply",
+        "kubectl delete",
+        "helm install",
+        "helm upgrade",
+    ]
+    .iter()
+    .map(|s| Spanned::new((*s).to_owned(), Span::default()))
+    .collect();
+    if let Some(list) = sink.take(command_patterns("<tiers>", &deploy_cmds)) {
+        push(
+            "draft.deploy-commands",
+            Outcome::Deny,
+            "the draft tier does not deploy",
+            Cond {
+                kinds: KindSet::of(&[K::CommandExec]),
+                command: Some((ListCond::In(list), false)),
+                tier: draft.clone(),
+                ..Cond::default()
+            },
+        );
+    }
+    push(
+        "draft.production",
+        Outcome::Deny,
+        "the draft tier does not act in production",
+        Cond {
+            environment: vec!["production".to_owned()],
+            tier: draft,
+            ..Cond::default()
+        },
+    );
+    push(
+        "sandbox.production",
+        Outcome::Deny,
+        "the sandbox tier does not act in production",
+        Cond {
+            environment: vec!["production".to_owned()],
+            tier: vec![Tier::Sandbox],
+            ..Cond::default()
+        },
+    );
+    push(
+        "gated.credentials",
+        Outcome::RequireApproval,
+        "credential requests need a human approval at this tier",
+        Cond {
+            kinds: KindSet::of(&[K::CredentialRequest]),
+            tier: vec![Tier::Sandbox, Tier::ProdGated],
+            ..Cond::default()
+        },
+    );
+    push(
+        "prod_gated.production",
+        Outcome::RequireApproval,
+        "production actions need a human approval",
+        Cond {
+            kinds: KindSet::of(&[
+                K::FileWrite,
+                K::FileDelete,
+                K::CommandExec,
+                K::NetworkRequest,
+                K::ToolCall,
+                K::PipelineRun,
+                K::MessageSend,
+            ]),
+            environment: vec!["production".to_owned()],
+            tier: vec![Tier::ProdGated],
+            ..Cond::default()
+        },
+    );
+}
+
+pub(super) fn approval_rules(
+    sink: &mut Sink,
+    doc: &PolicyDoc,
+    reqs: &[ApprovalRequirement],
+    rules: &mut Vec<CompiledRule>,
+) {
+    let o = doc.origin.as_str();
+    let scope = if o.is_empty() || o == "<inline>" {
+        String::new()
+    } else {
+        format!("[{o}]")
+    };
+    for (i, req) in reqs.iter().enumerate() {
+        let id = format!("constraints.require_human_approval{scope}[{i}]");
+        let (cond, what) = if let Some(p) = &req.file_pattern {
+            let Some(set) = sink.take(PathSet::compile(o, std::slice::from_ref(p))) else {
+                continue;
+            };
+            (
+                Cond {
+                    kinds: KindSet::of(&[EffectKind::FileWrite, EffectKind::FileDelete]),
+                    path: Some(ListCond::In(set)),
+                    ..Cond::default()
+                },
+                format!("changes to {} need a human approval", p.value),
+            )
+        } else if let Some(p) = &req.command_pattern {
+            let Some(list) = sink.take(command_patterns(o, std::slice::from_ref(p))) else {
+                continue;
+            };
+            (
+                Cond {
+                    kinds: KindSet::of(&[EffectKind::CommandExec]),
+                    command: Some((ListCond::In(list), false)),
+                    ..Cond::default()
+                },
+                format!("`{}` needs a human approval", p.value),
+            )
+        } else if let Some(p) = &req.tool {
+            let Some(set) = sink.take(NameSet::compile(o, std::slice::from_ref(p))) else {
+                continue;
+            };
+            (
+                Cond {
+                    kinds: KindSet::of(&[EffectKind::ToolCall]),
+                    tool: Some(ListCond::In(set)),
+                    ..Cond::default()
+                },
+                format!("tool {} needs a human approval", p.value),
+            )
+        } else {
+            continue;
+        };
+        let mut rule = implied(
+            id,
+            Outcome::RequireApproval,
+            req.reason.as_ref().map_or(what, |r| r.value.clone()),
+            cond,
+        );
+        rule.approver_role = role_for(Outcome::RequireApproval, req.approver_role.as_ref());
+        rules.push(rule);
+    }
+}
+
+/// Override conflicts: an override allow entry that grants inside what the root denies,
+/// unless a root exception covers it.
+pub(super) fn conflicts(sink: &mut Sink, root: &PolicyDoc, overrides: &[PolicyDoc]) {
+    let Some(root_fs) = &root.permissions.filesystem else {
+        return;
+    };
+    let denies: Vec<(String, PathSet)> = root_fs
+        .deny
+        .iter()
+        .filter_map(|d| {
+            PathSet::compile(&root.origin, std::slice::from_ref(d))
+                .ok()
+                .map(|s| (d.value.clone(), s))
+        })
+        .collect();
+    let exceptions = PathSet::compile(&root.origin, &root_fs.exceptions).ok();
+    for doc in overrides {
+        let Some(fs) = &doc.permissions.filesystem else {
+            continue;
+        };
+        for allow in &fs.allow {
+            let text = allow.value.trim_start_matches("./");
+            // The literal part of the allow pattern stands for the paths it grants.
+            let literal = text.split(['*', '?', '[', '{']).next().unwrap_or(text);
+            let probe = literal.trim_end_matches('/');
+            let allow_set = PathSet::compile(&doc.origin, std::slice::from_ref(allow)).ok();
+            for (deny_text, deny) in &denies {
+                let hit = deny.find(text, false).is_some()
+                    || (!probe.is_empty() && deny.find(probe, true).is_some())
+                    || allow_set
+                        .as_ref()
+                        .is_some_and(|a| a.find(deny_text.trim_end_matches("/**"), false).is_some());
+                let excepted = exceptions
+                    .as_ref()
+                    .is_some_and(|e| e.find(text, false).is_some() || e.find(probe, false).is_some());
+                if hit && !excepted {
+                    sink.errors.push(at(
+                        &doc.origin,
+                        allow.span,
+                        Error::new(
+                            ErrorCode::PolicyConflict,
+                            format!(
+                                "override allows '{}' but the root policy denies '{}'",
+                                allow.value, deny_text
+                            ),
+                        )
+                        .with_help(format!(
+                            "remove the override entry, or add it to the root policy's permissions.filesystem.exceptions: [\"{}\"]",
+                            allow.value
+                        )),
+                    ));
+                }
+            }
+        }
+    }
+}
+
