@@ -219,7 +219,10 @@ pub fn evaluate(
             approver_role: None,
         });
     }
-    if unmatched.is_some() || effects.is_empty() {
+    // The default speaks for effects no rule matched, when it is at least as restrictive as
+    // what the rules decided (otherwise it changes nothing and would only add noise).
+    let ruled = hits.iter().map(|h| h.outcome).max();
+    if (unmatched.is_some() || effects.is_empty()) && ruled.is_none_or(|r| policy.default >= r) {
         hits.push(Hit {
             rule_id: "default".to_owned(),
             outcome: policy.default,

@@ -190,13 +190,25 @@ pub(super) fn permission_rules(sink: &mut Sink, m: &Merged, rules: &mut Vec<Comp
                 ..Cond::default()
             },
         ));
+        let unlisted = m.cmd_unlisted.unwrap_or(Outcome::Deny);
         rules.push(implied(
             "permissions.commands.unlisted",
-            m.cmd_unlisted.unwrap_or(Outcome::Deny),
+            unlisted,
             "the command is not in the command allow list",
             Cond {
                 kinds: cmd,
                 command: Some((ListCond::NotIn(list), true)),
+                ..Cond::default()
+            },
+        ));
+        // An allow pattern never vouches for what cannot be known statically.
+        rules.push(implied(
+            "permissions.commands.unlisted-opaque",
+            unlisted,
+            "the command allow list cannot vouch for a command whose program is not known statically",
+            Cond {
+                kinds: cmd,
+                opaque: Some(true),
                 ..Cond::default()
             },
         ));
