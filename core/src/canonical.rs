@@ -5,29 +5,75 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
-/// Rebuilds `value` with every object's keys in sorted order.
-pub fn canonicalize(value: &serde_json::Value) -> serde_json::Value {
+/// Takes `value` and returns it with sorted object keys, rebuilding only the maps whose keys
+/// are out of order (none, when serde_json keeps maps sorted).
+pub fn canonicalize_owned(value: serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            let mut out = serde_json::Map::new();
-            for k in keys {
-                if let Some(v) = map.get(k) {
-                    out.insert(k.clone(), canonicalize(v));
-                }
+            let sorted = map
+                .keys()
+                .zip(map.keys().skip(1))
+                .all(|(a, b)| a <= b);
+            let mut entries: Vec<(String, Value)> = map
+                .into_iter()
+                .map(|(k, v)| (k, canonicalize_owned(v)))
+                .collect();
+            if !sorted {
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
             }
-            Value::Object(out)
+            Value::Object(entries.into_iter().collect())
         }
-        Value::Array(items) => Value::Array(items.iter().map(canonicalize).collect()),
-        other => other.clone(),
+        Value::Array(items) => Value::Array(items.into_iter().map(canonicalize_owned).collect()),
+        other => other,
     }
 }
 
 /// Writes `value` as compact JSON with sorted object keys.
 pub fn to_canonical_string(value: &serde_json::Value) -> String {
-    canonicalize(value).to_string()
+    let mut out = String::with_capacity(256);
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_scalar(&Value::String(k.clone()), out);
+                out.push(':');
+                if let Some(v) = map.get(k) {
+                    write_canonical(v, out);
+                }
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(']');
+        }
+        scalar => write_scalar(scalar, out),
+    }
+}
+
+fn write_scalar(value: &serde_json::Value, out: &mut String) {
+    // Serialising a JSON scalar cannot fail.
+    if let Ok(text) = serde_json::to_string(value) {
+        out.push_str(&text);
+    }
 }
 
 /// Lowercase hex of the SHA-256 of `text`.

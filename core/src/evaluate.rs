@@ -9,7 +9,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::action::Action;
-use crate::canonical::{canonicalize, short_id, to_canonical_string};
+use crate::canonical::{canonicalize_owned, short_id, to_canonical_string};
 use crate::decision::{Alert, Decision, Match};
 use crate::effects::derive::derive_effects;
 use crate::effects::{Effect, EffectKind};
@@ -336,7 +336,7 @@ pub fn evaluate(
         alerts,
         matched,
         effects,
-        redacted_action: canonicalize(&redacted),
+        redacted_action: canonicalize_owned(redacted),
         timestamp,
         policy_version: policy.version.clone(),
         policy_hash: policy.hash.clone(),
