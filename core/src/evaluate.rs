@@ -15,6 +15,7 @@ use crate::effects::derive::derive_effects;
 use crate::effects::{Effect, EffectKind};
 use crate::error::{Error, ErrorCode};
 use crate::outcome::Outcome;
+use crate::redact::FoundSecrets;
 use crate::policy::compile::{CompiledPolicy, CompiledRule, DEFAULT_APPROVER_ROLE, Facts, LimitRule};
 
 /// A match before it is turned into the public [`Match`].
@@ -121,8 +122,13 @@ fn constraint_hits(policy: &CompiledPolicy, effects: &[Effect], hits: &mut Vec<H
 
 /// Replaces secrets in every string of the effects, so that no raw secret reaches a reason,
 /// a match or the effect list.
-fn scrub(policy: &CompiledPolicy, effects: &mut [Effect]) {
+fn scrub(policy: &CompiledPolicy, secrets: &FoundSecrets, effects: &mut [Effect]) {
     let clean = |s: &mut String| {
+        // Exact copies of the secrets found in the action first (a secret that needed its
+        // context to be recognised is still caught out of context), then the detectors.
+        if let Some(text) = secrets.scrub(s) {
+            *s = text;
+        }
         let (text, found) = policy.redactor.redact_text(s, "$");
         if !found.is_empty() {
             *s = text;
@@ -174,10 +180,10 @@ pub fn evaluate(
 ) -> Result<Decision, Error> {
     let timestamp = normalize_timestamp(now)?;
     let action = parse_action(value)?;
-    let (redacted, redactions) = policy.redactor.redact_value(value);
+    let (redacted, redactions, secrets) = policy.redactor.redact_value_with_secrets(value);
     let mut effects = derive_effects(&action, &policy.adapters)?;
     if !redactions.is_empty() {
-        scrub(policy, &mut effects);
+        scrub(policy, &secrets, &mut effects);
     }
     let facts = facts(policy, &action);
 

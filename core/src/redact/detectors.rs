@@ -1,0 +1,601 @@
+//! The built-in secret detectors: one table of patterns with their prefilter keywords, and the
+//! checks that tell a literal secret from a variable, a placeholder or ordinary prose.
+//!
+//! Every pattern holds the secret in the capture group named `s` (or, for assignments, in the
+//! value that follows the key the pattern finds). The keywords of a detector must occur in
+//! every text the pattern can match (compared ASCII case-insensitively): the prefilter runs a
+//! detector only where one of its keywords occurs, so a keyword that the pattern does not
+//! imply would silently hide secrets.
+
+/// How the match of a built-in pattern is confirmed.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Check {
+    /// Taken as found.
+    Plain,
+    /// Rejected when the character right after the secret satisfies the function: the token
+    /// continues, so this is some longer identifier and not the fixed-length secret.
+    Tail(fn(char) -> bool),
+    /// A bearer token: must mix letters and digits and not be a placeholder.
+    Bearer,
+    /// A password in a URL or a `user:password` pair: must not be a variable or a placeholder.
+    Password,
+    /// A `key = value` assignment to a secret-looking name; see [`Assignments`].
+    Assignment,
+}
+
+/// One built-in detector.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Builtin {
+    /// The kind reported in findings and markers; part of the output contract.
+    pub kind: &'static str,
+    /// The regular expression; the secret is the group named `s`, except for assignments
+    /// where the match ends where the value starts.
+    pub pattern: &'static str,
+    /// Literal prefilter keywords (lowercase); at least one occurs in every match.
+    pub keywords: &'static [&'static str],
+    /// How a match is confirmed.
+    pub check: Check,
+}
+
+/// ASCII letters and digits.
+fn alnum(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+/// The characters of a base64 (standard alphabet) value.
+fn base64_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '/' | '+' | '=')
+}
+
+/// The characters of a base64url value.
+fn base64url_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '-')
+}
+
+/// The kind of the generic `key = value` assignment detector and of secret-named JSON keys.
+pub(super) const GENERIC_KIND: &str = "generic-secret";
+
+/// The kind reported for an AWS secret access key.
+pub(super) const AWS_SECRET_KIND: &str = "aws-secret-access-key";
+
+/// The built-in detectors, in tie-break order: when two findings start at the same byte and
+/// have the same length, the earlier detector names the kind. Specific formats come first,
+/// context-based detectors (URLs, headers, assignments) last.
+pub(super) const BUILTINS: &[Builtin] = &[
+    Builtin {
+        kind: "private-key",
+        // The body must start like key material (base64 or a `Proc-Type:` header) so that code
+        // that merely names the armor line is not swallowed; an unterminated key is redacted to
+        // the end of the string.
+        pattern: r"(?P<s>-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[rn])+[A-Za-z0-9+/=:-](?s:.*?)(?:-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----|\z))",
+        keywords: &["private key"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "aws-access-key-id",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16})",
+        keywords: &[
+            "akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa",
+        ],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: AWS_SECRET_KIND,
+        pattern: r#"(?:^|[^A-Za-z0-9])(?i-u:aws[_-]?secret[_-]?access[_-]?key|secret[_-]?access[_-]?key|aws[_-]?secret[_-]?key)(?:\\?["'])?(?:[ \t]*(?:=>|:=|=|:)[ \t]*|[ \t]+)(?:\\?["'])?(?P<s>[A-Za-z0-9/+]{40})"#,
+        keywords: &["secret"],
+        check: Check::Tail(base64_char),
+    },
+    Builtin {
+        kind: "github-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{82,})",
+        keywords: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "gitlab-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>glpat-[A-Za-z0-9_-]{20,})",
+        keywords: &["glpat-"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "slack-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>xox[abprs]-[A-Za-z0-9-]{10,}|xoxe(?:\.xox[bp])?-[A-Za-z0-9-]{10,})",
+        keywords: &["xoxa-", "xoxb-", "xoxp-", "xoxr-", "xoxs-", "xoxe"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "slack-webhook",
+        pattern: r"(?P<s>(?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/-]{20,})",
+        keywords: &["hooks.slack.com"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "stripe-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,})",
+        keywords: &["sk_live_", "rk_live_", "sk_test_", "rk_test_"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "anthropic-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>sk-ant-[A-Za-z0-9_-]{20,})",
+        keywords: &["sk-ant-"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "openai-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{20,}|sk-[A-Za-z0-9_-]*T3BlbkFJ[A-Za-z0-9_-]{8,})",
+        keywords: &["sk-proj-", "sk-svcacct-", "sk-admin-", "t3blbkfj"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "google-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>AIza[0-9A-Za-z_-]{35})",
+        keywords: &["aiza"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "npm-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>npm_[A-Za-z0-9]{36})",
+        keywords: &["npm_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "jwt",
+        pattern: r"(?:^|[^A-Za-z0-9_-])(?P<s>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)",
+        keywords: &["eyj"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "database-url-password",
+        pattern: r#"(?:^|[^A-Za-z0-9+.-])(?i-u:postgres|postgresql|mysql|mariadb|mongodb|mongodb\+srv|redis|rediss|amqp|amqps)(?:\+[A-Za-z0-9]+)?://[^\s:/?#@"'<>]*:(?P<s>[^\s/?#"'<>]+)@"#,
+        keywords: &["postgres", "mysql", "mariadb", "mongodb", "redis", "amqp"],
+        check: Check::Password,
+    },
+    Builtin {
+        kind: "url-password",
+        pattern: r#"(?:^|[^A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@"'<>]*:(?P<s>[^\s/?#"'<>]+)@"#,
+        keywords: &["://"],
+        check: Check::Password,
+    },
+    Builtin {
+        kind: "basic-auth",
+        pattern: r#"(?i-u:authorization)(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?(?i-u:basic)[ \t]+(?P<s>[A-Za-z0-9+/]{4,}={0,2})"#,
+        keywords: &["authorization"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "basic-auth",
+        pattern: r#"(?:^|[^A-Za-z0-9_-])curl(?:[ \t][^\r\n|;&]*?)?[ \t](?:-u|--user)(?:[ \t]+|=)["']?[^\s:"']*:(?P<s>[^\s"']+)"#,
+        keywords: &["curl"],
+        check: Check::Password,
+    },
+    Builtin {
+        kind: "bearer-token",
+        pattern: r"(?:^|[^A-Za-z0-9_-])(?i-u:bearer)[ \t]+(?P<s>[A-Za-z0-9._~+/-]{16,}=*)",
+        keywords: &["bearer"],
+        check: Check::Bearer,
+    },
+    Builtin {
+        kind: GENERIC_KIND,
+        // The key, an optional closing quote, the separator; the value is read by
+        // `Assignments::value` from where the match ends.
+        pattern: ASSIGNMENT_PATTERN,
+        keywords: &[
+            "passw",
+            "passphrase",
+            "secret",
+            "token",
+            "api_key",
+            "api-key",
+            "apikey",
+            "access_key",
+            "access-key",
+            "accesskey",
+            "private_key",
+            "private-key",
+            "privatekey",
+        ],
+        check: Check::Assignment,
+    },
+];
+
+/// The assignment detector's pattern: a key ending in a secret-looking name (`password`,
+/// `passwd`, `passphrase`, `secret`, `token`, `api_key`, `access_key`, `private_key`, any case,
+/// `_` or `-` or nothing inside), an optional closing quote and `]` (`conf['password'] = …`),
+/// and `=`, `:`, `:=`, `=>` or `==`.
+/// The match ends where the value starts. Keep the key list in step with the keywords above.
+const ASSIGNMENT_PATTERN: &str = r#"(?:^|[^A-Za-z0-9_.-])(?P<key>[A-Za-z0-9_.-]*(?i-u:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key))(?:\\?["'])?\]?[ \t]*(?:=>|:=|==?|:)[ \t]*"#;
+
+/// Longest value, in bytes, the assignment detector reads after a key. Bounds the work per key
+/// so that adversarial text (`token=token=token=…`) stays linear; longer secrets are left to
+/// the format detectors and to secret-named JSON keys.
+const MAX_ASSIGNED_VALUE: usize = 512;
+
+/// Minimum length, in characters, of an assigned value taken for a secret.
+const MIN_ASSIGNED_VALUE: usize = 8;
+
+/// Minimum length, in characters, of the value of a secret-named JSON key taken for a secret.
+const MIN_KEYED_VALUE: usize = 4;
+
+/// Reads the values assigned after secret-named keys in one text, in increasing order of
+/// position, in time linear in the text (plus at most [`MAX_ASSIGNED_VALUE`] per key for the
+/// checks).
+///
+/// The rule (documented for users):
+/// - quoted values (`"…"`, `'…'`, `` `…` ``, and `\"…\"` inside JSON text) are secrets when they
+///   have 8+ characters, no whitespace, no `{…}` template, and are neither a placeholder nor an
+///   environment variable name (`GITHUB_TOKEN`);
+/// - bare values run to whitespace, a quote, `,` `;` `&` `)` `]` `}` `>` or `\`; they are code
+///   when they contain `(` `[` `{` `<`, start with `:` `@` `?` `!` `*` `&` (bind parameters,
+///   YAML tags and aliases), or are a dotted path (`os.environ`, `config.token`); a plain
+///   identifier is a variable unless it contains a digit or the key is written in capitals
+///   (`DB_PASSWORD=hunter22x`, the `.env` style);
+/// - values longer than [`MAX_ASSIGNED_VALUE`] bytes are not taken (long tokens are left to
+///   the format detectors and to secret-named JSON keys);
+/// - a key that is the user name of a URL (`https://x-access-token:…@`) is left to the URL
+///   detectors, and a key inside a value already taken is not read again.
+#[derive(Debug)]
+pub(super) struct Assignments<'t> {
+    /// The text.
+    text: &'t str,
+    /// `text[clear_from..clear_to]` holds no character that ends or spoils a bare value.
+    clear_from: usize,
+    /// See `clear_from`.
+    clear_to: usize,
+    /// End of the last value taken: keys before it are inside a secret.
+    covered: usize,
+}
+
+/// What ends a bare value at a character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// The value ends here (whitespace, quote, `,` `;` `&` `)` `]` `}` `>` `\`, end of text).
+    End,
+    /// The value contains code or a template (`(` `[` `{` `<`): it is not a literal.
+    Code,
+}
+
+/// Classifies one character of a bare value.
+fn stop_at(c: char) -> Option<Stop> {
+    if c.is_whitespace()
+        || matches!(
+            c,
+            '"' | '\'' | '`' | ',' | ';' | '&' | ')' | ']' | '}' | '>' | '\\'
+        )
+    {
+        Some(Stop::End)
+    } else if matches!(c, '(' | '[' | '{' | '<') {
+        Some(Stop::Code)
+    } else {
+        None
+    }
+}
+
+impl<'t> Assignments<'t> {
+    /// A reader over `text`.
+    pub(super) fn new(text: &'t str) -> Assignments<'t> {
+        Assignments {
+            text,
+            clear_from: 0,
+            clear_to: 0,
+            covered: 0,
+        }
+    }
+
+    /// The byte range of the secret assigned to the key `text[key_start..key_end]`, whose
+    /// separator ends at `at`; `None` when the value is not a literal secret. Calls must come
+    /// in increasing order of `at`.
+    pub(super) fn value(
+        &mut self,
+        key_start: usize,
+        key: &str,
+        at: usize,
+    ) -> Option<(usize, usize)> {
+        let text = self.text;
+        if key_start < self.covered
+            || text
+                .get(..key_start)
+                .is_some_and(|before| before.ends_with("://"))
+        {
+            return None;
+        }
+        let rest = text.get(at..)?;
+        let (start, end, quoted) = if let Some(body) = rest.strip_prefix("\\\"") {
+            let close = find_on_line(body, "\\\"")?;
+            (at + 2, at + 2 + close, true)
+        } else if let Some(quote) = rest
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\'' | '`'))
+        {
+            let close = closing_quote(rest.get(1..)?, quote)?;
+            (at + 1, at + 1 + close, true)
+        } else {
+            (at, self.bare_end(at)?, false)
+        };
+        let value = text.get(start..end)?;
+        if value.chars().count() < MIN_ASSIGNED_VALUE || is_placeholder(value) {
+            return None;
+        }
+        let literal = if quoted {
+            quoted_value_is_secret(value)
+        } else {
+            bare_value_is_secret(key, value)
+        };
+        if literal {
+            self.covered = end;
+        }
+        literal.then_some((start, end))
+    }
+
+    /// End of the bare value starting at `at`: `None` when it is empty, longer than the value
+    /// bound, or contains code. Reuses the previous scan when `at` falls inside it, so that
+    /// `token=token=token=…` is read once.
+    fn bare_end(&mut self, at: usize) -> Option<usize> {
+        if !(self.clear_from..=self.clear_to).contains(&at) {
+            self.clear_from = at;
+            self.clear_to = at;
+        }
+        let rest = self.text.get(self.clear_to..)?;
+        let mut stop = (self.text.len(), Stop::End);
+        for (i, c) in rest.char_indices() {
+            let pos = self.clear_to + i;
+            if pos - at > MAX_ASSIGNED_VALUE {
+                self.clear_to = pos;
+                return None;
+            }
+            if let Some(kind) = stop_at(c) {
+                stop = (pos, kind);
+                break;
+            }
+        }
+        // INVARIANT: no stop character lies in `text[clear_from..stop.0]`.
+        self.clear_to = stop.0;
+        match stop {
+            (end, Stop::End) if end > at && end - at <= MAX_ASSIGNED_VALUE => Some(end),
+            _ => None,
+        }
+    }
+}
+
+/// Byte offset of `needle` in `body` if it occurs on the first line within the value bound.
+fn find_on_line(body: &str, needle: &str) -> Option<usize> {
+    let mut limit = MAX_ASSIGNED_VALUE.min(body.len());
+    while !body.is_char_boundary(limit) {
+        limit -= 1;
+    }
+    let window = body.get(..limit)?;
+    let line_end = window.find(['\n', '\r']).unwrap_or(window.len());
+    window.get(..line_end)?.find(needle)
+}
+
+/// Byte offset of the quote closing a quoted value that started just before `body`; a
+/// backslash escapes the next character. `None` when the quote does not close on this line
+/// within the value bound.
+fn closing_quote(body: &str, quote: char) -> Option<usize> {
+    let mut escaped = false;
+    for (i, c) in body.char_indices() {
+        if i >= MAX_ASSIGNED_VALUE || c == '\n' || c == '\r' {
+            return None;
+        }
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == quote {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// Whether a quoted assigned value is a literal secret rather than prose (`"Enter your
+/// password"`), a format template (`f"{user}_token"`) or the name of a variable.
+fn quoted_value_is_secret(value: &str) -> bool {
+    let prose = value.chars().any(char::is_whitespace);
+    let template = value.contains('{') && value.contains('}');
+    !(prose || template || is_env_var_name(value))
+}
+
+/// Whether a bare (unquoted) assigned value is a literal secret rather than code.
+fn bare_value_is_secret(key: &str, value: &str) -> bool {
+    if value.starts_with([':', '@', '?', '!', '*', '&'])
+        || value.contains(['(', '[', '{', '<'])
+        || value.contains("$(")
+        || value.contains("${")
+    {
+        return false;
+    }
+    // `user.password!` (TypeScript), `confirm_password:` (Python): trailing punctuation of code.
+    let core = value.trim_end_matches(['!', '?', ':']);
+    if is_dotted_path(core) {
+        return false;
+    }
+    if is_identifier(core) {
+        if is_env_var_name(core) {
+            return false;
+        }
+        let capital_key = key.chars().any(|c| c.is_ascii_alphabetic())
+            && !key.chars().any(|c| c.is_ascii_lowercase());
+        return capital_key || core.chars().any(|c| c.is_ascii_digit());
+    }
+    true
+}
+
+/// `[A-Za-z_][A-Za-z0-9_]*`.
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Two or more identifiers joined by `.` (or `::`, `->`): a field or module path in code.
+fn is_dotted_path(s: &str) -> bool {
+    let normalised = s.replace("::", ".").replace("->", ".");
+    let mut parts = normalised.split('.');
+    let first_ok = parts.next().is_some_and(is_identifier);
+    let mut rest = parts.peekable();
+    first_ok && rest.peek().is_some() && rest.all(is_identifier)
+}
+
+/// `GITHUB_TOKEN`, `DB_PASSWORD`: the name of an environment variable, not its value.
+fn is_env_var_name(s: &str) -> bool {
+    s.contains('_')
+        && s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && s.chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// Words that stand for a secret without being one (compared after lowercasing and dropping
+/// `_`, `-`, `.` and spaces).
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pass",
+    "secret",
+    "token",
+    "apikey",
+    "secretkey",
+    "accesstoken",
+    "mypassword",
+    "mysecret",
+    "mytoken",
+    "none",
+    "null",
+    "nil",
+    "undefined",
+    "true",
+    "false",
+    "empty",
+    "string",
+    "required",
+    "optional",
+    "hidden",
+    "masked",
+    "test",
+    "dummy",
+    "default",
+    "todo",
+    "fixme",
+    "notset",
+    "unset",
+];
+
+/// Fragments that mark a value as a placeholder wherever they occur.
+const PLACEHOLDER_FRAGMENTS: &[&str] = &[
+    "redacted",
+    "changeme",
+    "placeholder",
+    "example",
+    "replaceme",
+    "xxxx",
+    "****",
+    "....",
+];
+
+/// Whether `value` is a placeholder, a template or a variable reference rather than a secret:
+/// `${VAR}`, `$VAR`, `{{ var }}`, `%(name)s`, `%VAR%`, `<your-token>`, `[REDACTED]`, `changeme`,
+/// `********`, `your_api_key_here`, a run of one repeated character, or a bare word such as
+/// `password`, `none` or `required`.
+pub(super) fn is_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    if v.starts_with('$')
+        || ["${", "{{", "$(", "%(", "#{", "<%"]
+            .iter()
+            .any(|t| v.contains(t))
+        || (v.starts_with('%') && v.ends_with('%'))
+        || (v.starts_with('<') && v.ends_with('>'))
+        || (v.starts_with('[') && v.ends_with(']'))
+    {
+        return true;
+    }
+    let mut chars = v.chars();
+    if let Some(first) = chars.next()
+        && chars.all(|c| c == first)
+    {
+        return true;
+    }
+    let lower = v.to_ascii_lowercase();
+    let words: String = lower
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
+        .collect();
+    PLACEHOLDER_FRAGMENTS.iter().any(|f| lower.contains(f))
+        || words.starts_with("your")
+        || PLACEHOLDER_WORDS.contains(&words.as_str())
+}
+
+/// Whether a URL password or `user:password` pair is a real value (not `$VAR`, `${VAR}`,
+/// `<password>`, `****`, `[REDACTED:…]`).
+pub(super) fn password_is_literal(value: &str) -> bool {
+    let v = value.trim();
+    !(v.is_empty()
+        || v.starts_with('$')
+        || ["${", "{{", "$(", "%("].iter().any(|t| v.contains(t))
+        || (v.starts_with('<') && v.ends_with('>'))
+        || v.chars().all(|c| c == '*')
+        || v.to_ascii_lowercase().contains("redacted"))
+}
+
+/// Whether a bearer token candidate mixes letters and digits (prose after "bearer" does not)
+/// and is not a placeholder.
+pub(super) fn bearer_is_literal(value: &str) -> bool {
+    value.chars().any(|c| c.is_ascii_digit())
+        && value.chars().any(|c| c.is_ascii_alphabetic())
+        && !is_placeholder(value)
+}
+
+/// Key names (lowercased, letters and digits only) whose string value is a secret: the key
+/// ends with one of these.
+const SECRET_KEY_SUFFIXES: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "accesskey",
+    "secretkey",
+    "privatekey",
+    "credential",
+    "credentials",
+    "authorization",
+    "cookie",
+];
+
+/// The kind of secret a JSON object key announces for its string value, if any:
+/// `AWS_SECRET_ACCESS_KEY` announces an AWS secret key, `password`, `apiKey`, `X-Api-Key`,
+/// `client_secret`, `Authorization`, `GITHUB_TOKEN` (any key ending in one of
+/// [`SECRET_KEY_SUFFIXES`], ignoring case and punctuation) a generic secret.
+pub(super) fn secret_key_kind(key: &str) -> Option<&'static str> {
+    let norm: String = key
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if norm.contains("secretaccesskey") || norm.ends_with("awssecretkey") {
+        return Some(AWS_SECRET_KIND);
+    }
+    SECRET_KEY_SUFFIXES
+        .iter()
+        .any(|s| norm.ends_with(s))
+        .then_some(GENERIC_KIND)
+}
+
+/// Whether the string value of a secret-named key is a secret: 4+ characters and not a
+/// placeholder or an environment variable name. Whitespace is allowed (passphrases,
+/// `Bearer …` header values).
+pub(super) fn keyed_value_is_secret(value: &str) -> bool {
+    let v = value.trim();
+    v.chars().count() >= MIN_KEYED_VALUE && !is_placeholder(v) && !is_env_var_name(v)
+}
+
+/// Whether a value under an AWS-secret-named key has the shape of an AWS secret access key.
+pub(super) fn is_aws_secret_shape(value: &str) -> bool {
+    value.len() == 40
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '/' || c == '+')
+}

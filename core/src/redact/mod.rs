@@ -1,0 +1,711 @@
+//! Secret detection and redaction of action values.
+//!
+//! A [`Redactor`] is compiled once per policy from the built-in detectors (see `detectors`) and
+//! the policy's `redaction.rules`. For each action it walks every string of the JSON value,
+//! object keys included, and replaces each secret by `[REDACTED:<kind>]`, reporting where the
+//! secret was (JSON path and byte offsets in the original string) and a short fingerprint that
+//! lets equal secrets be correlated without revealing them.
+//!
+//! Cost: an Aho-Corasick prefilter over every detector's literal keywords scans each string
+//! once; a detector's regular expression runs only on strings where one of its keywords
+//! occurs. All regular expressions are linear-time (the `regex` crate), and policy patterns
+//! are compiled under a size limit.
+
+mod detectors;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use regex::{Regex, RegexBuilder};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::decision::Redaction;
+use crate::error::{Error, ErrorCode};
+use crate::policy::model::RedactionRule;
+use detectors::{BUILTINS, Builtin, Check};
+
+/// Upper bound on the compiled size of one policy pattern, in bytes.
+const POLICY_REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// Upper bound on the lazy DFA cache of one policy pattern, in bytes.
+const POLICY_DFA_SIZE_LIMIT: usize = 2 << 20;
+
+/// Secrets shorter than this (in bytes) are not scrubbed by [`FoundSecrets::scrub`]: replacing
+/// every occurrence of a two-letter password would mangle unrelated text.
+const MIN_SCRUB_LEN: usize = 6;
+
+/// Member names that carry the name of a setting in `{"name": "DB_PASSWORD", "value": "…"}`
+/// objects (Kubernetes `env`, many CI and cloud APIs).
+const NAME_MEMBERS: &[&str] = &["name", "Name", "key", "Key"];
+
+/// Member names that carry the value in such objects.
+const VALUE_MEMBERS: &[&str] = &["value", "Value"];
+
+/// One compiled detector: a built-in one or a policy rule.
+#[derive(Debug, Clone)]
+struct Detector {
+    /// The kind reported in findings and markers.
+    kind: String,
+    /// `builtin.<kind>` or the policy rule's id.
+    rule_id: String,
+    /// Lowercase prefilter keywords; empty: the detector runs on every string.
+    keywords: Vec<String>,
+    /// The pattern.
+    regex: Regex,
+    /// Index of the capture group that holds the secret (0: the whole match).
+    group: usize,
+    /// How a match is confirmed.
+    check: Check,
+}
+
+impl Detector {
+    /// Compiles a built-in detector.
+    fn builtin(b: &Builtin) -> Result<Detector, Error> {
+        let regex = Regex::new(b.pattern).map_err(|e| {
+            Error::new(
+                ErrorCode::Internal,
+                format!("the built-in secret detector '{}' does not compile", b.kind),
+            )
+            .with_help(regex_reason(&e))
+        })?;
+        let group = regex
+            .capture_names()
+            .position(|n| n == Some("s"))
+            .unwrap_or(0);
+        Ok(Detector {
+            kind: b.kind.to_owned(),
+            rule_id: format!("builtin.{}", b.kind),
+            keywords: b.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
+            regex,
+            group,
+            check: b.check,
+        })
+    }
+
+    /// Compiles a policy rule. The secret is the group named `secret` when the pattern has
+    /// one, else the whole match.
+    fn policy(rule: &RedactionRule, origin: &str) -> Result<Detector, Error> {
+        let id = &rule.id.value;
+        let span = rule.pattern.span;
+        let regex = RegexBuilder::new(&rule.pattern.value)
+            .size_limit(POLICY_REGEX_SIZE_LIMIT)
+            .dfa_size_limit(POLICY_DFA_SIZE_LIMIT)
+            .build()
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::PolicyBadRegex,
+                    format!(
+                        "the pattern of redaction rule '{id}' is not a valid regular expression"
+                    ),
+                )
+                .with_help(regex_reason(&e))
+                .at(origin, span.line, span.column)
+            })?;
+        if regex.is_match("") {
+            return Err(Error::new(
+                ErrorCode::PolicyBadRegex,
+                format!("the pattern of redaction rule '{id}' matches the empty string"),
+            )
+            .with_help("make the pattern require at least one character (use `+` rather than `*`)")
+            .at(origin, span.line, span.column));
+        }
+        let group = regex
+            .capture_names()
+            .position(|n| n == Some("secret"))
+            .unwrap_or(0);
+        let keywords: Vec<String> = rule
+            .keywords
+            .iter()
+            .map(|k| k.value.to_ascii_lowercase())
+            .collect();
+        // An empty keyword occurs everywhere: the rule then runs on every string.
+        let keywords = if keywords.iter().any(String::is_empty) {
+            Vec::new()
+        } else {
+            keywords
+        };
+        Ok(Detector {
+            kind: id.clone(),
+            rule_id: id.clone(),
+            keywords,
+            regex,
+            group,
+            check: Check::Plain,
+        })
+    }
+
+    /// Appends the secrets this detector finds in `text`, ranked `rank` for ties.
+    fn find(&self, text: &str, rank: usize, out: &mut Vec<Candidate>) {
+        let mut push = |(start, end): (usize, usize)| {
+            out.push(Candidate {
+                start,
+                end,
+                rank,
+                source: Source::Detector(rank),
+            });
+        };
+        if let Check::Assignment = self.check {
+            let mut values = detectors::Assignments::new(text);
+            for caps in self.regex.captures_iter(text) {
+                if let (Some(all), Some(key)) = (caps.get(0), caps.name("key"))
+                    && let Some(span) = values.value(key.start(), key.as_str(), all.end())
+                {
+                    push(span);
+                }
+            }
+            return;
+        }
+        for caps in self.regex.captures_iter(text) {
+            if let Some(m) = caps.get(self.group)
+                && !m.is_empty()
+                && confirm(self.check, text, m.start(), m.end())
+            {
+                push((m.start(), m.end()));
+            }
+        }
+    }
+}
+
+/// Whether a regex match at `text[start..end]` passes the detector's check.
+fn confirm(check: Check, text: &str, start: usize, end: usize) -> bool {
+    let Some(found) = text.get(start..end) else {
+        return false;
+    };
+    match check {
+        Check::Plain | Check::Assignment => true,
+        Check::Tail(continues) => !text
+            .get(end..)
+            .and_then(|rest| rest.chars().next())
+            .is_some_and(continues),
+        Check::Bearer => detectors::bearer_is_literal(found),
+        Check::Password => detectors::password_is_literal(found),
+    }
+}
+
+/// The lowercase reason of a regex compile error, without the echoed pattern.
+fn regex_reason(e: &regex::Error) -> String {
+    match e {
+        regex::Error::CompiledTooBig(limit) => format!(
+            "the pattern compiles to more than {limit} bytes: shorten bounded repetitions \
+             such as `{{1000}}` and prefer ascii classes (`[0-9a-z]`) to unicode ones (`\\w`)"
+        ),
+        other => {
+            let text = other.to_string();
+            let reason = text
+                .lines()
+                .rev()
+                .find_map(|l| l.trim().strip_prefix("error:"))
+                .unwrap_or("the regular expression does not compile")
+                .trim()
+                .trim_end_matches('.')
+                .to_lowercase();
+            format!("fix the pattern: {reason}")
+        }
+    }
+}
+
+/// Where a candidate finding comes from.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// A detector, by index.
+    Detector(usize),
+    /// The name of the JSON key holding the string announces a secret of this kind.
+    Keyed(&'static str),
+}
+
+/// A secret found in one string, before overlaps are resolved.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    /// Start byte offset.
+    start: usize,
+    /// End byte offset (exclusive).
+    end: usize,
+    /// Tie-break rank: lower wins when two candidates have the same start and length.
+    rank: usize,
+    /// What found it.
+    source: Source,
+}
+
+/// The keyword prefilter: which detectors may match a given text.
+#[derive(Debug, Clone, Default)]
+struct Prefilter {
+    /// One pattern per distinct keyword; `None` when no detector has keywords.
+    automaton: Option<AhoCorasick>,
+    /// For each keyword pattern, the detectors it enables.
+    owners: Vec<Vec<usize>>,
+    /// Detectors without keywords: always run.
+    always: Vec<usize>,
+}
+
+impl Prefilter {
+    /// Builds the prefilter of `detectors`.
+    fn new(detectors: &[Detector]) -> Result<Prefilter, Error> {
+        let mut keywords: Vec<String> = Vec::new();
+        let mut owners: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (i, d) in detectors.iter().enumerate() {
+            if d.keywords.is_empty() {
+                always.push(i);
+            }
+            for k in &d.keywords {
+                if let Some(p) = keywords.iter().position(|x| x == k) {
+                    if let Some(o) = owners.get_mut(p) {
+                        o.push(i);
+                    }
+                } else {
+                    keywords.push(k.clone());
+                    owners.push(vec![i]);
+                }
+            }
+        }
+        let automaton = if keywords.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .match_kind(MatchKind::Standard)
+                    .build(&keywords)
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorCode::Internal,
+                            "the secret detectors' keywords do not compile",
+                        )
+                        .with_help(e.to_string().to_lowercase())
+                    })?,
+            )
+        };
+        Ok(Prefilter {
+            automaton,
+            owners,
+            always,
+        })
+    }
+
+    /// Which of the `count` detectors may match `text`: one scan of the text.
+    fn active(&self, text: &str, count: usize) -> Vec<bool> {
+        let mut active = vec![false; count];
+        let mut remaining = count;
+        let mut enable = |i: usize, remaining: &mut usize| {
+            if let Some(slot) = active.get_mut(i)
+                && !*slot
+            {
+                *slot = true;
+                *remaining -= 1;
+            }
+        };
+        for &i in &self.always {
+            enable(i, &mut remaining);
+        }
+        if let Some(ac) = &self.automaton {
+            for m in ac.find_overlapping_iter(text) {
+                for &i in self
+                    .owners
+                    .get(m.pattern().as_usize())
+                    .into_iter()
+                    .flatten()
+                {
+                    enable(i, &mut remaining);
+                }
+                if remaining == 0 {
+                    break;
+                }
+            }
+        }
+        active
+    }
+}
+
+/// The built-in detectors, compiled once per process.
+fn builtin_detectors() -> Result<&'static [Detector], Error> {
+    static BUILT: OnceLock<Result<Vec<Detector>, Error>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| BUILTINS.iter().map(Detector::builtin).collect())
+        .as_ref()
+        .map(Vec::as_slice)
+        .map_err(Clone::clone)
+}
+
+/// The compiled secret detectors of a policy: the built-in ones and the policy's own.
+///
+/// [`Redactor::default`] is the built-in detectors alone, exactly as
+/// `Redactor::new(true, &[], …)`.
+#[derive(Debug, Clone)]
+pub struct Redactor {
+    /// The policy's rules first, then the built-ins: the order breaks ties between findings
+    /// of equal start and length.
+    detectors: Vec<Detector>,
+    /// Which detectors may match a text.
+    prefilter: Prefilter,
+    /// Whether the values of secret-named JSON keys (`"password": "…"`) are secrets: part of
+    /// the built-in detection.
+    keyed: bool,
+}
+
+impl Default for Redactor {
+    fn default() -> Redactor {
+        // INVARIANT: the built-in patterns compile (a unit test compiles them); if they ever
+        // did not, `Redactor::new(true, …)` reports it and policy loading fails.
+        Redactor::new(true, &[], "<builtin>").unwrap_or(Redactor {
+            detectors: Vec::new(),
+            prefilter: Prefilter::default(),
+            keyed: true,
+        })
+    }
+}
+
+impl Redactor {
+    /// Compiles the detectors. `rules` are the policy's `redaction.rules`; `origin` names the
+    /// policy source in errors. `builtin: false` disables the built-in detectors (the policy's
+    /// rules still run).
+    ///
+    /// Every rule is checked: an invalid pattern, a pattern over the size limit, or one that
+    /// matches the empty string is a [`ErrorCode::PolicyBadRegex`] at the pattern's line and
+    /// column, and all such errors are reported together.
+    pub fn new(builtin: bool, rules: &[RedactionRule], origin: &str) -> Result<Redactor, Error> {
+        let mut detectors = Vec::new();
+        let mut errors = Vec::new();
+        for rule in rules {
+            match Detector::policy(rule, origin) {
+                Ok(d) => detectors.push(d),
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some(err) = Error::from_list(errors) {
+            return Err(err);
+        }
+        if builtin {
+            detectors.extend(builtin_detectors()?.iter().cloned());
+        }
+        let prefilter = Prefilter::new(&detectors)?;
+        Ok(Redactor {
+            detectors,
+            prefilter,
+            keyed: builtin,
+        })
+    }
+
+    /// Replaces every secret in the strings of `value` (keys too) by its marker.
+    ///
+    /// Findings are in document order: object members by key, array items by index, a key's
+    /// findings before its value's, and by start offset within one string. A secret in an
+    /// object key is reported at the member's path, written with the redacted key.
+    pub fn redact_value(&self, value: &Value) -> (Value, Vec<Redaction>) {
+        let (redacted, found, _) = self.redact_value_with_secrets(value);
+        (redacted, found)
+    }
+
+    /// [`Redactor::redact_value`], also returning the raw secrets found so that copies of them
+    /// in strings derived from the action (effects, argv words) can be scrubbed with
+    /// [`FoundSecrets::scrub`].
+    pub fn redact_value_with_secrets(
+        &self,
+        value: &Value,
+    ) -> (Value, Vec<Redaction>, FoundSecrets) {
+        let mut walk = Walk {
+            redactor: self,
+            findings: Vec::new(),
+            secrets: Vec::new(),
+            path: String::from("$"),
+        };
+        let redacted = walk.value(value, None);
+        let secrets = FoundSecrets::new(walk.secrets);
+        (redacted, walk.findings, secrets)
+    }
+
+    /// Replaces every secret in `text`; `location` is the JSON path reported in findings.
+    pub fn redact_text(&self, text: &str, location: &str) -> (String, Vec<Redaction>) {
+        let mut findings = Vec::new();
+        let mut secrets = Vec::new();
+        let redacted = self.redact_str(text, location, None, &mut findings, &mut secrets);
+        (redacted.unwrap_or_else(|| text.to_owned()), findings)
+    }
+
+    /// The secrets in `text`, overlaps resolved, in order of start. `keyed` is the kind the
+    /// enclosing JSON key announces for the whole string, if any.
+    fn scan(&self, text: &str, keyed: Option<&'static str>) -> Vec<Candidate> {
+        let mut found = Vec::new();
+        if !self.detectors.is_empty() && !text.is_empty() {
+            let active = self.prefilter.active(text, self.detectors.len());
+            for (rank, (d, on)) in self.detectors.iter().zip(active).enumerate() {
+                if on {
+                    d.find(text, rank, &mut found);
+                }
+            }
+        }
+        if let Some(kind) = keyed {
+            found.push(Candidate {
+                start: 0,
+                end: text.len(),
+                rank: usize::MAX,
+                source: Source::Keyed(kind),
+            });
+        }
+        resolve(found)
+    }
+
+    /// Redacts one string: `None` when it holds no secret. Appends findings reported at
+    /// `location`, and the raw secrets.
+    fn redact_str(
+        &self,
+        text: &str,
+        location: &str,
+        keyed: Option<&'static str>,
+        findings: &mut Vec<Redaction>,
+        secrets: &mut Vec<(String, String)>,
+    ) -> Option<String> {
+        let found = self.scan(text, keyed);
+        if found.is_empty() {
+            return None;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut pos = 0;
+        for c in found {
+            let (Some(before), Some(secret)) = (text.get(pos..c.start), text.get(c.start..c.end))
+            else {
+                // INVARIANT: candidates come from regex matches and char-boundary scans of
+                // `text`, sorted and disjoint; a bad range would be a bug, and the string is
+                // then withheld whole rather than risk a leak.
+                let marker = "[REDACTED:internal]".to_owned();
+                return Some(marker);
+            };
+            let (kind, rule_id) = match c.source {
+                Source::Detector(i) => match self.detectors.get(i) {
+                    Some(d) => (d.kind.clone(), d.rule_id.clone()),
+                    None => ("internal".to_owned(), "builtin.internal".to_owned()),
+                },
+                Source::Keyed(kind) => (kind.to_owned(), format!("builtin.{kind}")),
+            };
+            let marker = format!("[REDACTED:{kind}]");
+            out.push_str(before);
+            out.push_str(&marker);
+            pos = c.end;
+            findings.push(Redaction {
+                kind,
+                rule_id,
+                location: location.to_owned(),
+                start: c.start,
+                end: c.end,
+                fingerprint: fingerprint(secret),
+                marker: marker.clone(),
+            });
+            secrets.push((secret.to_owned(), marker));
+        }
+        out.push_str(text.get(pos..).unwrap_or_default());
+        Some(out)
+    }
+}
+
+/// Sorts candidates by start, longest first, then rank, and folds overlapping ones into the
+/// first: it keeps its kind and is widened to cover the others, so that no part of any
+/// detected secret survives.
+fn resolve(mut found: Vec<Candidate>) -> Vec<Candidate> {
+    found.sort_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then(b.end.cmp(&a.end))
+            .then(a.rank.cmp(&b.rank))
+    });
+    let mut kept: Vec<Candidate> = Vec::with_capacity(found.len());
+    for c in found {
+        match kept.last_mut() {
+            Some(last) if c.start < last.end => last.end = last.end.max(c.end),
+            _ => kept.push(c),
+        }
+    }
+    kept
+}
+
+/// `sha256:` + the first 16 hex digits of the SHA-256 of the secret's bytes.
+fn fingerprint(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    let mut out = String::from("sha256:");
+    for b in digest.iter().take(8) {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// The state of one walk over a JSON value.
+struct Walk<'r> {
+    /// The detectors.
+    redactor: &'r Redactor,
+    /// Findings so far, in document order.
+    findings: Vec<Redaction>,
+    /// Raw secrets and their markers.
+    secrets: Vec<(String, String)>,
+    /// JSON path of the current node.
+    path: String,
+}
+
+impl Walk<'_> {
+    /// The redacted copy of `value`; `keyed` is the kind its key announces.
+    fn value(&mut self, value: &Value, keyed: Option<&'static str>) -> Value {
+        match value {
+            Value::String(s) => {
+                let keyed = keyed.filter(|_| self.redactor.keyed).and_then(|kind| {
+                    if kind == detectors::AWS_SECRET_KIND
+                        && detectors::is_aws_secret_shape(s.trim())
+                    {
+                        Some(kind)
+                    } else {
+                        detectors::keyed_value_is_secret(s).then_some(detectors::GENERIC_KIND)
+                    }
+                });
+                let path = self.path.clone();
+                match self.redactor.redact_str(
+                    s,
+                    &path,
+                    keyed,
+                    &mut self.findings,
+                    &mut self.secrets,
+                ) {
+                    Some(r) => Value::String(r),
+                    None => value.clone(),
+                }
+            }
+            Value::Array(items) => {
+                let len = self.path.len();
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    self.path.push_str(&format!("[{i}]"));
+                    out.push(self.value(item, None));
+                    self.path.truncate(len);
+                }
+                Value::Array(out)
+            }
+            Value::Object(map) => self.object(map),
+            other => other.clone(),
+        }
+    }
+
+    /// The redacted copy of an object: keys are scanned too.
+    fn object(&mut self, map: &Map<String, Value>) -> Value {
+        let named_kind = NAME_MEMBERS
+            .iter()
+            .filter_map(|n| map.get(*n).and_then(Value::as_str))
+            .find_map(detectors::secret_key_kind);
+        let mut keys: Vec<&String> = map.keys().collect();
+        keys.sort();
+        let len = self.path.len();
+        let mut out = Map::new();
+        for key in keys {
+            let Some(child) = map.get(key) else { continue };
+            let mut key_findings = Vec::new();
+            let redacted_key =
+                self.redactor
+                    .redact_str(key, "", None, &mut key_findings, &mut self.secrets);
+            let mut new_key = redacted_key.unwrap_or_else(|| key.clone());
+            if out.contains_key(&new_key) {
+                // Two keys redacted to the same marker: keep both members.
+                let base = new_key.clone();
+                let mut n = 2;
+                while out.contains_key(&new_key) {
+                    new_key = format!("{base}#{n}");
+                    n += 1;
+                }
+            }
+            push_key(&mut self.path, &new_key);
+            for mut f in key_findings {
+                f.location.clone_from(&self.path);
+                self.findings.push(f);
+            }
+            let keyed = detectors::secret_key_kind(key)
+                .or_else(|| named_kind.filter(|_| VALUE_MEMBERS.contains(&key.as_str())));
+            let redacted = self.value(child, keyed);
+            self.path.truncate(len);
+            out.insert(new_key, redacted);
+        }
+        Value::Object(out)
+    }
+}
+
+/// Appends the path segment of member `key`: `.key` when it is an identifier, else `['key']`
+/// with `\` and `'` escaped.
+fn push_key(path: &mut String, key: &str) {
+    let mut chars = key.chars();
+    let identifier = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if identifier {
+        path.push('.');
+        path.push_str(key);
+    } else {
+        path.push_str("['");
+        for c in key.chars() {
+            if matches!(c, '\\' | '\'') {
+                path.push('\\');
+            }
+            path.push(c);
+        }
+        path.push_str("']");
+    }
+}
+
+/// The raw secrets found in one action, kept only to scrub copies of them out of strings
+/// derived from it. It is never serialised, and its `Debug` output shows only a count.
+#[derive(Clone, Default)]
+pub struct FoundSecrets {
+    /// The secrets (at least [`MIN_SCRUB_LEN`] bytes) and their markers, pattern-aligned with
+    /// `automaton`.
+    markers: Vec<String>,
+    /// Finds the secrets, longest first at each position.
+    automaton: Option<AhoCorasick>,
+}
+
+impl fmt::Debug for FoundSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FoundSecrets")
+            .field("count", &self.markers.len())
+            .finish()
+    }
+}
+
+impl FoundSecrets {
+    /// Builds the set from `(secret, marker)` pairs.
+    fn new(mut pairs: Vec<(String, String)>) -> FoundSecrets {
+        pairs.retain(|(s, _)| s.len() >= MIN_SCRUB_LEN);
+        pairs.sort();
+        pairs.dedup_by(|a, b| a.0 == b.0);
+        if pairs.is_empty() {
+            return FoundSecrets::default();
+        }
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(pairs.iter().map(|(s, _)| s.as_str()))
+            .ok();
+        FoundSecrets {
+            markers: pairs.into_iter().map(|(_, m)| m).collect(),
+            automaton,
+        }
+    }
+
+    /// Whether no secret long enough to scrub was found.
+    pub fn is_empty(&self) -> bool {
+        self.markers.is_empty()
+    }
+
+    /// `text` with every occurrence of a found secret replaced by its marker; `None` when
+    /// there is none.
+    pub fn scrub(&self, text: &str) -> Option<String> {
+        let ac = self.automaton.as_ref()?;
+        let mut out = String::new();
+        let mut pos = 0;
+        for m in ac.find_iter(text) {
+            let marker = self.markers.get(m.pattern().as_usize())?;
+            out.push_str(text.get(pos..m.start())?);
+            out.push_str(marker);
+            pos = m.end();
+        }
+        if pos == 0 {
+            return None;
+        }
+        out.push_str(text.get(pos..)?);
+        Some(out)
+    }
+}

@@ -1,0 +1,905 @@
+//! Tests of secret detection and redaction: every built-in detector on a planted secret, benign
+//! text that must pass untouched, JSON paths, policy rules and their errors.
+//!
+//! The fake secrets are assembled from pieces so that no complete token-shaped literal sits in
+//! the source.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use serde_json::{Value, json};
+
+use super::{Redactor, builtin_detectors, detectors, fingerprint};
+use crate::decision::Redaction;
+use crate::error::ErrorCode;
+use crate::policy::model::RedactionRule;
+use crate::policy::node::{Span, Spanned};
+
+fn span(line: u32, column: u32) -> Span {
+    Span { line, column }
+}
+
+fn rule(id: &str, pattern: &str, keywords: &[&str]) -> RedactionRule {
+    RedactionRule {
+        span: span(3, 5),
+        id: Spanned::new(id.to_owned(), span(3, 9)),
+        pattern: Spanned::new(pattern.to_owned(), span(4, 14)),
+        keywords: keywords
+            .iter()
+            .map(|k| Spanned::new((*k).to_owned(), span(5, 16)))
+            .collect(),
+    }
+}
+
+fn builtin() -> Redactor {
+    Redactor::new(true, &[], "policy.yml").unwrap()
+}
+
+/// Asserts that neither `secret` nor any 8-character window of it occurs in `out`.
+fn assert_no_leak(out: &str, secret: &str) {
+    assert_no_leak_beside(out, secret, "");
+}
+
+/// Like [`assert_no_leak`], ignoring windows that also occur in `context` (the text around
+/// the secrets, such as `https://`).
+fn assert_no_leak_beside(out: &str, secret: &str, context: &str) {
+    assert!(!out.contains(secret), "secret leaked whole in {out}");
+    let chars: Vec<char> = secret.chars().collect();
+    for w in chars.windows(8) {
+        let window: String = w.iter().collect();
+        if !context.contains(&window) {
+            assert!(!out.contains(&window), "window {window:?} leaked in {out}");
+        }
+    }
+}
+
+fn fake(parts: &[&str]) -> String {
+    parts.concat()
+}
+
+fn github_token() -> String {
+    fake(&["gh", "p_", "sMehGAkWvj7FAc9QeWJKY40uvSwMFLZDe1f8"])
+}
+
+fn aws_key_id() -> String {
+    fake(&["AK", "IA", "UJZDE8GXD6NCF10E"])
+}
+
+fn aws_secret() -> String {
+    fake(&["El2hpChYgCfrL1spNxny", "VmihA+2O76UMFxFkM+R5"])
+}
+
+fn jwt() -> String {
+    fake(&[
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9",
+        ".",
+        "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ",
+        ".",
+        "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    ])
+}
+
+fn private_key(label: &str) -> String {
+    let (begin, end) = if label == "PGP" {
+        (
+            "PGP PRIVATE KEY BLOCK".to_owned(),
+            "PGP PRIVATE KEY BLOCK".to_owned(),
+        )
+    } else if label.is_empty() {
+        ("PRIVATE KEY".to_owned(), "PRIVATE KEY".to_owned())
+    } else {
+        (
+            format!("{label} PRIVATE KEY"),
+            format!("{label} PRIVATE KEY"),
+        )
+    };
+    format!(
+        "-----BEGIN {begin}-----\n{}\n{}\n{}\n-----END {end}-----",
+        fake(&["MIIEowIBAAKCAQEA7Yx2kQ9", "vR3mZ8pL1sT6wN4bH0cJ5fG"]),
+        fake(&["a2Kq9LmN3pR7sT1vW5xY8zB", "4cD6eF0gH2iJ4kL6mN8oP0q"]),
+        fake(&["Qs9Uv1Wx3Yz5Ab7Cd9Ef1Gh", "3Ij5Kl7Mn9Op1Qr3St5Uv=="]),
+    )
+}
+
+/// One planted secret: kind, text before, the secret, text after.
+struct Plant {
+    kind: &'static str,
+    before: &'static str,
+    secret: String,
+    after: &'static str,
+}
+
+fn plants() -> Vec<Plant> {
+    let p = |kind, before, secret: String, after| Plant {
+        kind,
+        before,
+        secret,
+        after,
+    };
+    vec![
+        p(
+            "aws-access-key-id",
+            "aws_access_key_id = ",
+            aws_key_id(),
+            "\nregion = eu-west-1",
+        ),
+        p(
+            "aws-access-key-id",
+            "{\"AccessKeyId\": \"",
+            fake(&["AS", "IA", "Q7RT2YU8IO4PLZ3W"]),
+            "\"}",
+        ),
+        p(
+            "aws-secret-access-key",
+            "aws_secret_access_key = ",
+            aws_secret(),
+            "\n",
+        ),
+        p(
+            "aws-secret-access-key",
+            "export AWS_SECRET_ACCESS_KEY=",
+            aws_secret(),
+            " && aws s3 ls",
+        ),
+        p(
+            "aws-secret-access-key",
+            "{\"SecretAccessKey\": \"",
+            aws_secret(),
+            "\", \"Expiration\": 1}",
+        ),
+        p(
+            "github-token",
+            "git clone https://x-access-token:",
+            github_token(),
+            "@github.com/o/r.git",
+        ),
+        p("github-token", "GITHUB_TOKEN=", github_token(), "\n"),
+        p(
+            "github-token",
+            "token ",
+            fake(&[
+                "github_pat_",
+                "rESQedUStPKR0CsTy4Qwb8_DwkNhFdnXsiVpzz63FfkCzJr4i0B3JrTAwR4y9ojfljoQoaF1LlqsajAIxN",
+            ]),
+            " expires soon",
+        ),
+        p(
+            "gitlab-token",
+            "PRIVATE-TOKEN: ",
+            fake(&["gl", "pat-", "Ku8iS2G8NPRVdD53X83R"]),
+            "\n",
+        ),
+        p(
+            "slack-token",
+            "client = WebClient(token=\"",
+            fake(&[
+                "xo",
+                "xb-",
+                "2048163264128-4096819216384-",
+                "m1CiAhzCueQpBenQtYh5Xj8T",
+            ]),
+            "\")",
+        ),
+        p(
+            "slack-webhook",
+            "curl -X POST -d @msg.json ",
+            fake(&[
+                "https://hooks.slack",
+                ".com/services/",
+                "T0A1B2C3D/B4E5F6G7H/",
+                "m1CiAhzCueQpBenQtYh5Xj8T",
+            ]),
+            " -H 'Content-type: application/json'",
+        ),
+        p(
+            "stripe-key",
+            "stripe.api_key = \"",
+            fake(&["sk_", "live_", "ZJzzzzgEOzdmenCkhvMdgaKj"]),
+            "\"",
+        ),
+        p(
+            "stripe-key",
+            "Stripe::Key(",
+            fake(&["rk_", "test_", "ZJzzzzgEOzdmenCkhvMdgaKj9q"]),
+            ")",
+        ),
+        p(
+            "openai-api-key",
+            "OpenAI(api_key=\"",
+            fake(&[
+                "sk-",
+                "proj-",
+                "Ig8xNbe3nNyjOq9wMxEhh2FDEEtfjgVvVqE1SkHb_n88HxjSI6bWHtP3fS2qH",
+            ]),
+            "\")",
+        ),
+        p(
+            "openai-api-key",
+            "OPENAI_API_KEY: ",
+            fake(&[
+                "sk-",
+                "x6kwXoIIXGvOoNZYW2mZ",
+                "T3Blbk",
+                "FJ",
+                "p0zVZomHFwUbbYrEqmSM",
+            ]),
+            "\n",
+        ),
+        p(
+            "anthropic-api-key",
+            "x-api-key: ",
+            fake(&[
+                "sk-",
+                "ant-api03-",
+                "9wCZ7Uw9xfogoEmvnEN5N1aE6PwZPf1Qh6yYTWmE4lBYOvfZ8UzDzV8fUkkibjL5DZPjN0MEQ7wjJJibaZUPgH-V7iB3m",
+            ]),
+            "\r\n",
+        ),
+        p(
+            "google-api-key",
+            "https://maps.googleapis.com/maps/api/geocode/json?key=",
+            fake(&["AI", "za", "BdGBLEPH1qhT61qtc4xatws8phP9nhFyJfm"]),
+            "&address=x",
+        ),
+        p(
+            "npm-token",
+            "//registry.npmjs.org/:_authToken=",
+            fake(&["np", "m_", "GCJbW56eCuNGMGmSrCGIZEG8pSH4487q7J58"]),
+            "\n",
+        ),
+        p("jwt", "Cookie: session=", jwt(), "; Path=/"),
+        p("private-key", "key.pem:\n", private_key("RSA"), "\n"),
+        p("private-key", "", private_key("OPENSSH"), ""),
+        p("private-key", "ec: ", private_key("EC"), " (end)"),
+        p(
+            "private-key",
+            "gpg --import <<EOF\n",
+            private_key("PGP"),
+            "\nEOF",
+        ),
+        p("private-key", "pkcs8 ", private_key(""), "\n"),
+        p(
+            "private-key",
+            "{\"private_key\": \"",
+            private_key("").replace('\n', "\\n"),
+            "\\n\"}",
+        ),
+        p(
+            "database-url-password",
+            "DATABASE_URL=postgres://app:",
+            "Xy7-pQ2_zR9w".to_owned(),
+            "@db.internal:5432/app",
+        ),
+        p(
+            "database-url-password",
+            "mongodb+srv://admin:",
+            "mOng0Pa55".to_owned(),
+            "@cluster0.abcde.mongodb.net/test",
+        ),
+        p(
+            "database-url-password",
+            "REDIS_URL=rediss://:",
+            "r3d1sS3cret".to_owned(),
+            "@cache:6380/0",
+        ),
+        p(
+            "database-url-password",
+            "engine = create_engine(\"postgresql+psycopg2://svc:",
+            "p@ss-W0rd".to_owned(),
+            "@localhost/db\")",
+        ),
+        p(
+            "database-url-password",
+            "amqp://guest:",
+            "Rabb1tMQpw".to_owned(),
+            "@broker:5672/",
+        ),
+        p(
+            "url-password",
+            "git remote add origin https://deploy:",
+            "Tr0ub4dor-3".to_owned(),
+            "@git.example.com/r.git",
+        ),
+        p(
+            "basic-auth",
+            "curl -sS -u admin:",
+            "Sup3rPassw0rd".to_owned(),
+            " https://api.example.com/v1",
+        ),
+        p(
+            "basic-auth",
+            "-H \"Authorization: Basic ",
+            "YWRtaW46U3VwM3JQYXNzdzByZA==".to_owned(),
+            "\"",
+        ),
+        p(
+            "bearer-token",
+            "Authorization: Bearer ",
+            "8f14e45fceea167a5a36dedd4bea2543".to_owned(),
+            "\n",
+        ),
+        p(
+            "generic-secret",
+            "DB_PASSWORD=",
+            "Sup3rS3cretValue".to_owned(),
+            "\nDB_HOST=db",
+        ),
+        p(
+            "generic-secret",
+            "{\"api_key\": \"",
+            "a8f3k2m9q7w1x5z0".to_owned(),
+            "\"}",
+        ),
+        p(
+            "generic-secret",
+            "auth:\n  token: ",
+            "9a8b7c6d5e4f3a2b1c0d".to_owned(),
+            "\n",
+        ),
+        p(
+            "generic-secret",
+            "password = \"",
+            "correct-horse-battery".to_owned(),
+            "\"",
+        ),
+        p(
+            "generic-secret",
+            "PASSWORD=",
+            "SuperSecretPassword".to_owned(),
+            "\n",
+        ),
+        p(
+            "generic-secret",
+            "mysqldump --password=",
+            "Pa55w0rd!2024".to_owned(),
+            " app > dump.sql",
+        ),
+        p(
+            "generic-secret",
+            "{\\\"password\\\": \\\"",
+            "hunter22hunter".to_owned(),
+            "\\\"}",
+        ),
+        p(
+            "generic-secret",
+            "client_secret='",
+            "Zx9-Yw8_Vu7".to_owned(),
+            "'",
+        ),
+        p(
+            "generic-secret",
+            "$conf['db_passwd'] => '",
+            "Qw3rty!Uiop".to_owned(),
+            "';",
+        ),
+    ]
+}
+
+#[test]
+fn every_builtin_detector_compiles() {
+    let d = builtin_detectors().unwrap();
+    assert_eq!(d.len(), detectors::BUILTINS.len());
+}
+
+#[test]
+fn every_planted_secret_is_found_and_redacted() {
+    let r = builtin();
+    for plant in plants() {
+        let content = format!("{}{}{}", plant.before, plant.secret, plant.after);
+        let action =
+            json!({"tool": "Write", "args": {"file_path": "notes.txt", "content": content}});
+        let (redacted, found) = r.redact_value(&action);
+        assert_eq!(found.len(), 1, "{}: {found:?}", plant.kind);
+        let f = &found[0];
+        assert_eq!(f.kind, plant.kind, "{content}");
+        assert_eq!(f.rule_id, format!("builtin.{}", plant.kind));
+        assert_eq!(f.location, "$.args.content");
+        assert_eq!(f.start, plant.before.len(), "{}", plant.kind);
+        assert_eq!(&content[f.start..f.end], plant.secret, "{}", plant.kind);
+        assert_eq!(f.marker, format!("[REDACTED:{}]", plant.kind));
+        assert_eq!(f.fingerprint, fingerprint(&plant.secret));
+        let expected = format!("{}{}{}", plant.before, f.marker, plant.after);
+        assert_eq!(redacted["args"]["content"], Value::String(expected));
+        assert_eq!(redacted["args"]["file_path"], "notes.txt");
+        assert_no_leak(&serde_json::to_string(&redacted).unwrap(), &plant.secret);
+        assert_no_leak(&serde_json::to_string(&found).unwrap(), &plant.secret);
+    }
+}
+
+#[test]
+fn every_planted_secret_contains_a_keyword_of_its_detector() {
+    // The prefilter may only skip a detector when none of its keywords occurs.
+    for plant in plants() {
+        let text = format!("{}{}{}", plant.before, plant.secret, plant.after).to_lowercase();
+        let any = detectors::BUILTINS
+            .iter()
+            .filter(|b| b.kind == plant.kind)
+            .any(|b| b.keywords.iter().any(|k| text.contains(k)));
+        assert!(any, "{}", plant.kind);
+    }
+}
+
+#[test]
+fn fingerprint_is_sha256_prefix_and_stable() {
+    assert_eq!(fingerprint("abc"), "sha256:ba7816bf8f01cfea");
+    let r = builtin();
+    let token = github_token();
+    let a = json!({"args": {"a": format!("x {token} y"), "b": [format!("GH={token}")]}});
+    let (_, found) = r.redact_value(&a);
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[0].fingerprint, found[1].fingerprint);
+    let (_, again) = r.redact_value(&a);
+    assert_eq!(found, again);
+    let other = fake(&["gh", "p_", "tMehGAkWvj7FAc9QeWJKY40uvSwMFLZDe1f8"]);
+    let (_, third) = r.redact_text(&other, "$");
+    assert_ne!(third[0].fingerprint, found[0].fingerprint);
+}
+
+#[test]
+fn benign_text_is_not_redacted() {
+    let r = builtin();
+    let benign = [
+        "password = input()",
+        "token = get_token()",
+        "password = getpass.getpass('Password: ')",
+        "let password: String = String::new();",
+        "pub api_key: Option<String>,",
+        "token?: string;",
+        "self.password = password",
+        "password: hashedPassword,",
+        "if password == confirm_password:",
+        "const token = req.headers.authorization;",
+        "api_key = os.environ[\"OPENAI_API_KEY\"]",
+        "token := os.Getenv(\"GITHUB_TOKEN\")",
+        "token = \"GITHUB_TOKEN\"",
+        "password = self.hash(raw)",
+        "export API_KEY=$OPENAI_API_KEY",
+        "password: ${DB_PASSWORD}",
+        "token: ${{ secrets.GITHUB_TOKEN }}",
+        "api_key: <your-api-key>",
+        "secret: changeme",
+        "password = \"********\"",
+        "SECRET_KEY = 'your-secret-key-here'",
+        "\"password\": \"Enter your password\"",
+        "WHERE token = :token AND password_hash = $1",
+        "max_tokens: 4096\ntokens = tokenizer.encode(text)",
+        "secretName: db-credentials\ntoken_type: bearer",
+        "the session token expired, please sign in again",
+        "Authorization: Bearer ${TOKEN}",
+        "Authorization: Bearer <token>",
+        "bearer tokens are described in rfc 6750",
+        "commit 3f786850e387550fdab836ed7e6dc881de23001b (HEAD -> main)",
+        "request 550e8400-e29b-41d4-a716-446655440000 failed",
+        "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "<img src=\"data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==\">",
+        "This is a risk-free change; ask-me-anything; desk-proj-plan; task-runner",
+        "https://github.com/org/repo/blob/main/src/token.rs",
+        "git@github.com:org/repo.git and ssh://git@example.com:22/repo",
+        "postgres://localhost:5432/app and postgres://app@db/app",
+        "postgres://user:${DB_PASSWORD}@db/app",
+        "curl -u $USER:$PASS https://api.example.com",
+        "docker run -u 1000:1000 image",
+        "npm_config_registry=https://registry.npmjs.org/",
+        "if line.startswith(\"-----BEGIN RSA PRIVATE KEY-----\"):",
+        "const footer = '-----END PRIVATE KEY-----';",
+        "eyJhbGciOiJIUzI1NiJ9 is only a header",
+        "AKIA is a prefix; AKIAshort",
+        "Set `API_KEY` to your key.",
+        "password=[REDACTED:generic-secret] token: [REDACTED:jwt]",
+    ];
+    for text in benign {
+        let (out, found) = r.redact_text(text, "$");
+        assert!(found.is_empty(), "{text:?} gave {found:?}");
+        assert_eq!(out, text);
+    }
+}
+
+#[test]
+fn short_or_code_assignments_are_left_but_long_literals_are_not() {
+    let r = builtin();
+    // Under 8 characters: not a secret by the generic rule.
+    assert!(r.redact_text("password=hunter2", "$").1.is_empty());
+    // An identifier with a digit is taken for a literal.
+    let (out, found) = r.redact_text("password: hunter2hunter2", "$");
+    assert_eq!(found.len(), 1);
+    assert_eq!(out, "password: [REDACTED:generic-secret]");
+    // A key inside a rejected value is still examined.
+    let (out, found) = r.redact_text("token = get_token(password=\"Wq8-zT4!kP\")", "$");
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        out,
+        "token = get_token(password=\"[REDACTED:generic-secret]\")"
+    );
+}
+
+#[test]
+fn several_secrets_in_one_string_are_reported_in_order() {
+    let r = builtin();
+    let a = aws_key_id();
+    let s = aws_secret();
+    let text = format!("[default]\naws_access_key_id={a}\naws_secret_access_key={s}\n");
+    let (out, found) = r.redact_text(&text, "$.payload");
+    let kinds: Vec<&str> = found.iter().map(|f| f.kind.as_str()).collect();
+    assert_eq!(kinds, ["aws-access-key-id", "aws-secret-access-key"]);
+    assert!(found[0].end <= found[1].start);
+    assert!(found.iter().all(|f| f.location == "$.payload"));
+    assert_eq!(
+        out,
+        "[default]\naws_access_key_id=[REDACTED:aws-access-key-id]\naws_secret_access_key=[REDACTED:aws-secret-access-key]\n"
+    );
+}
+
+#[test]
+fn offsets_are_bytes_in_the_original_string() {
+    let r = builtin();
+    let token = github_token();
+    let text = format!("héllo ✓ — {token} fin");
+    let (_, found) = r.redact_text(&text, "$");
+    let f = &found[0];
+    assert_eq!(f.start, "héllo ✓ — ".len());
+    assert_eq!(&text[f.start..f.end], token);
+}
+
+#[test]
+fn nested_values_report_json_paths() {
+    let r = builtin();
+    let token = github_token();
+    let action = json!({
+        "tool": "MultiEdit",
+        "args": {
+            "edits": [
+                {"old_string": "x", "new_string": format!("t = '{token}'")},
+                {"new_string": ["deep", {"list": [format!("{token}")]}]}
+            ],
+            "my key": token,
+            "a'b": token,
+            "_ok9": token,
+            "9lives": token,
+        },
+        "payload": [[token]],
+    });
+    let (redacted, found) = r.redact_value(&action);
+    let locations: Vec<&str> = found.iter().map(|f| f.location.as_str()).collect();
+    assert_eq!(
+        locations,
+        [
+            "$.args['9lives']",
+            "$.args._ok9",
+            "$.args['a\\'b']",
+            "$.args.edits[0].new_string",
+            "$.args.edits[1].new_string[1].list[0]",
+            "$.args['my key']",
+            "$.payload[0][0]",
+        ]
+    );
+    assert_eq!(found[3].start, 5);
+    assert_eq!(redacted["args"]["edits"][0]["old_string"], "x");
+    assert_eq!(redacted["args"]["edits"][1]["new_string"][0], "deep");
+    assert_no_leak(&serde_json::to_string(&redacted).unwrap(), &token);
+}
+
+#[test]
+fn secrets_in_object_keys_are_replaced_and_reported() {
+    let r = builtin();
+    let t1 = github_token();
+    let t2 = fake(&["gh", "s_", "AAehGAkWvj7FAc9QeWJKY40uvSwMFLZDe1f8"]);
+    let action = json!({"args": {t1.clone(): {"note": format!("same {t1}")}, t2.clone(): 2}});
+    let (redacted, found) = r.redact_value(&action);
+    let text = serde_json::to_string(&redacted).unwrap();
+    assert_no_leak(&text, &t1);
+    assert_no_leak(&text, &t2);
+    let args = redacted["args"].as_object().unwrap();
+    assert_eq!(
+        args.len(),
+        2,
+        "colliding redacted keys keep both members: {text}"
+    );
+    assert!(args.contains_key("[REDACTED:github-token]"));
+    assert!(args.contains_key("[REDACTED:github-token]#2"));
+    assert_eq!(found.len(), 3);
+    // The key itself, then the value under it, located with the redacted key.
+    let key_path = "$.args['[REDACTED:github-token]']";
+    assert!(
+        found
+            .iter()
+            .any(|f| f.location == key_path && f.start == 0 && f.end == t1.len())
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.location == format!("{key_path}.note") && f.start == 5)
+    );
+    for f in &found {
+        assert!(!f.location.contains(&t1[..12]) && !f.location.contains(&t2[..12]));
+    }
+}
+
+#[test]
+fn values_of_secret_named_keys_are_secrets() {
+    let r = builtin();
+    let action = json!({
+        "tool": "Bash",
+        "args": {"command": "psql", "env": {"PGPASSWORD": "s3cr3t!", "HOME": "/root"}},
+        "context": {"env": {"AWS_SECRET_ACCESS_KEY": aws_secret(), "X_API_KEY": "my pass phrase"}},
+        "payload": {
+            "headers": {"Authorization": "Bearer abc", "Accept": "*/*"},
+            "password": "none",
+            "token": 123456,
+            "max_tokens": "2048",
+            "env": [{"name": "API_TOKEN", "value": "tok-7f3a9c"}, {"name": "LOG_LEVEL", "value": "debug"}],
+        },
+    });
+    let (redacted, found) = r.redact_value(&action);
+    let got: Vec<(&str, &str)> = found
+        .iter()
+        .map(|f| (f.location.as_str(), f.kind.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("$.args.env.PGPASSWORD", "generic-secret"),
+            (
+                "$.context.env.AWS_SECRET_ACCESS_KEY",
+                "aws-secret-access-key"
+            ),
+            ("$.context.env.X_API_KEY", "generic-secret"),
+            ("$.payload.env[0].value", "generic-secret"),
+            ("$.payload.headers.Authorization", "generic-secret"),
+        ]
+    );
+    assert_eq!(
+        redacted["args"]["env"]["PGPASSWORD"],
+        "[REDACTED:generic-secret]"
+    );
+    assert_eq!(redacted["args"]["env"]["HOME"], "/root");
+    assert_eq!(redacted["payload"]["password"], "none");
+    assert_eq!(redacted["payload"]["token"], 123456);
+    assert_eq!(redacted["payload"]["max_tokens"], "2048");
+    assert_eq!(redacted["payload"]["env"][1]["value"], "debug");
+    assert_eq!((found[0].start, found[0].end), (0, 7));
+}
+
+#[test]
+fn the_most_specific_kind_wins_a_tie() {
+    let r = builtin();
+    let token = github_token();
+    let (out, found) = r.redact_text(&format!("token = \"{token}\""), "$");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].kind, "github-token");
+    assert_eq!(out, "token = \"[REDACTED:github-token]\"");
+    let (_, found) = r.redact_text(&format!("Authorization: Bearer {}", jwt()), "$");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].kind, "jwt");
+    let (redacted, found) = r.redact_value(&json!({"api_key": token}));
+    assert_eq!(found.len(), 1);
+    assert_eq!(redacted["api_key"], "[REDACTED:github-token]");
+}
+
+#[test]
+fn overlapping_findings_merge_into_the_earliest_longest() {
+    let rules = [
+        rule("left", "foo-[0-9]{4}", &[]),
+        rule("right", "[0-9]{4}-bar", &[]),
+    ];
+    let r = Redactor::new(false, &rules, "policy.yml").unwrap();
+    let (out, found) = r.redact_text("x foo-1234-bar y", "$");
+    assert_eq!(out, "x [REDACTED:left] y");
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0].start, found[0].end), (2, 14));
+    assert_eq!(found[0].kind, "left");
+}
+
+#[test]
+fn redacting_twice_finds_nothing_new() {
+    let r = builtin();
+    for plant in plants() {
+        let text = format!("{}{}{}", plant.before, plant.secret, plant.after);
+        let (once, _) = r.redact_text(&text, "$");
+        let (twice, found) = r.redact_text(&once, "$");
+        assert!(found.is_empty(), "{}: {once:?} gave {found:?}", plant.kind);
+        assert_eq!(once, twice);
+    }
+    let action = json!({"env": {"DB_PASSWORD": "s3cr3t-v4lue"}});
+    let (once, _) = r.redact_value(&action);
+    assert!(r.redact_value(&once).1.is_empty());
+}
+
+#[test]
+fn policy_rules_find_their_pattern_with_their_id_as_kind() {
+    let secret = "acme_0123456789abcdefghijklmnopqrstuv";
+    let r = Redactor::new(
+        true,
+        &[rule("acme-token", "acme_[a-z0-9]{32}", &["acme_"])],
+        "p.yml",
+    )
+    .unwrap();
+    let (redacted, found) = r.redact_value(&json!({"args": {"content": format!("k={secret};")}}));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].kind, "acme-token");
+    assert_eq!(found[0].rule_id, "acme-token");
+    assert_eq!(found[0].marker, "[REDACTED:acme-token]");
+    assert_eq!((found[0].start, found[0].end), (2, 2 + secret.len()));
+    assert_eq!(redacted["args"]["content"], "k=[REDACTED:acme-token];");
+}
+
+#[test]
+fn policy_rules_run_only_where_a_keyword_occurs() {
+    let r = Redactor::new(
+        false,
+        &[rule("otp", "[0-9]{6}", &["otp", "code:"])],
+        "p.yml",
+    )
+    .unwrap();
+    assert!(r.redact_text("order 123456 shipped", "$").1.is_empty());
+    assert_eq!(r.redact_text("OTP 123456", "$").0, "OTP [REDACTED:otp]");
+    assert_eq!(r.redact_text("Code: 654321", "$").0, "Code: [REDACTED:otp]");
+    // No keywords: the rule runs everywhere.
+    let r = Redactor::new(false, &[rule("digits", "[0-9]{6}", &[])], "p.yml").unwrap();
+    assert_eq!(
+        r.redact_text("order 123456", "$").0,
+        "order [REDACTED:digits]"
+    );
+}
+
+#[test]
+fn a_group_named_secret_limits_what_is_redacted() {
+    let r = Redactor::new(
+        false,
+        &[rule("pin", "pin=(?P<secret>[0-9]{4})", &["pin="])],
+        "p.yml",
+    )
+    .unwrap();
+    let (out, found) = r.redact_text("card pin=4711 ok", "$");
+    assert_eq!(out, "card pin=[REDACTED:pin] ok");
+    assert_eq!((found[0].start, found[0].end), (9, 13));
+}
+
+#[test]
+fn builtin_false_disables_builtin_detectors_only() {
+    let token = github_token();
+    let r = Redactor::new(false, &[rule("acme", "acme_[a-z]{8}", &["acme_"])], "p.yml").unwrap();
+    let action = json!({"args": {"a": token, "password": "s3cr3t-v4lue", "b": "acme_abcdefgh"}});
+    let (redacted, found) = r.redact_value(&action);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].kind, "acme");
+    assert_eq!(redacted["args"]["a"], Value::String(token));
+    let off = Redactor::new(false, &[], "p.yml").unwrap();
+    assert!(off.redact_value(&action).1.is_empty());
+}
+
+#[test]
+fn default_is_the_builtin_detectors() {
+    let (_, found) = Redactor::default().redact_text(&github_token(), "$");
+    assert_eq!(found.len(), 1);
+}
+
+#[test]
+fn a_bad_pattern_is_a_located_policy_error() {
+    let err =
+        Redactor::new(true, &[rule("acme", "acme_[a-z", &["acme_"])], "policy.yml").unwrap_err();
+    assert_eq!(err.code, ErrorCode::PolicyBadRegex);
+    let loc = err.location.clone().unwrap();
+    assert_eq!(
+        (loc.file.as_str(), loc.line, loc.column),
+        ("policy.yml", 4, 14)
+    );
+    assert!(err.message.contains("'acme'"), "{}", err.message);
+    let help = err.help.clone().unwrap();
+    assert!(help.contains("unclosed"), "{help}");
+    assert_eq!(help, help.to_lowercase());
+    assert!(!help.ends_with('.'));
+    assert!(!err.message.contains('\n') && !help.contains('\n'));
+}
+
+#[test]
+fn every_bad_pattern_is_reported() {
+    let rules = [
+        rule("a", "(unclosed", &[]),
+        rule("ok", "fine_[0-9]+", &[]),
+        rule("b", "x{2,1}", &[]),
+    ];
+    let err = Redactor::new(true, &rules, "p.yml").unwrap_err();
+    let ids: Vec<bool> = err
+        .all()
+        .map(|e| e.code == ErrorCode::PolicyBadRegex)
+        .collect();
+    assert_eq!(ids, [true, true]);
+    assert!(err.related[0].message.contains("'b'"));
+}
+
+#[test]
+fn a_pattern_matching_nothing_or_too_big_is_refused() {
+    let err = Redactor::new(true, &[rule("empty", "(acme_)?[0-9]*", &[])], "p.yml").unwrap_err();
+    assert_eq!(err.code, ErrorCode::PolicyBadRegex);
+    assert!(err.message.contains("empty string"));
+    let err = Redactor::new(true, &[rule("big", r"(?:\w{100}){50}", &[])], "p.yml").unwrap_err();
+    assert_eq!(err.code, ErrorCode::PolicyBadRegex);
+    assert!(err.help.unwrap().contains("more than"));
+}
+
+#[test]
+fn found_secrets_scrub_copies_in_derived_strings() {
+    let r = builtin();
+    let action = json!({"tool": "Bash", "args": {"command": "curl -u admin:Sup3rPassw0rd https://api.example.com"}});
+    let (_, found, secrets) = r.redact_value_with_secrets(&action);
+    assert_eq!(found.len(), 1);
+    assert!(!secrets.is_empty());
+    // The argv word on its own no longer has the `curl -u` context.
+    assert!(r.redact_text("admin:Sup3rPassw0rd", "$").1.is_empty());
+    assert_eq!(
+        secrets.scrub("admin:Sup3rPassw0rd").unwrap(),
+        "admin:[REDACTED:basic-auth]"
+    );
+    assert_eq!(secrets.scrub("nothing here"), None);
+    assert!(!format!("{secrets:?}").contains("Sup3r"));
+}
+
+#[test]
+fn placeholder_rules() {
+    for p in [
+        "${VAR}",
+        "$VAR",
+        "{{ token }}",
+        "<redacted>",
+        "[REDACTED]",
+        "changeme",
+        "********",
+        "xxxxxxxxxx",
+        "your_api_key_here",
+        "%DB_PASSWORD%",
+        "none",
+    ] {
+        assert!(detectors::is_placeholder(p), "{p}");
+    }
+    for s in ["hunter2hunter2", "Xy7-pQ2_zR9w", "Tr0ub4dor-3"] {
+        assert!(!detectors::is_placeholder(s), "{s}");
+    }
+}
+
+#[test]
+fn a_findings_list_never_holds_the_secret() {
+    let r = builtin();
+    let text: String = plants()
+        .iter()
+        .map(|p| format!("{}{}{}\n", p.before, p.secret, p.after))
+        .collect();
+    let (out, found): (String, Vec<Redaction>) = r.redact_text(&text, "$");
+    let report = serde_json::to_string(&found).unwrap();
+    let context: String = plants()
+        .iter()
+        .map(|p| format!("{} {}", p.before, p.after))
+        .collect();
+    for p in plants() {
+        assert_no_leak_beside(&out, &p.secret, &context);
+        assert_no_leak(&report, &p.secret);
+    }
+    assert_eq!(found.len(), plants().len());
+}
+
+#[test]
+fn keywords_match_whatever_the_case_so_case_insensitive_patterns_work() {
+    let r = Redactor::new(
+        false,
+        &[rule("ci", "(?i)acme_[a-z]{4}", &["acme_"])],
+        "p.yml",
+    )
+    .unwrap();
+    let (out, found) = r.redact_text("id ACME_abcd", "$");
+    assert_eq!(out, "id [REDACTED:ci]");
+    assert_eq!((found[0].start, found[0].end), (3, 12));
+}
+
+#[test]
+fn adversarial_assignment_chains_still_find_the_secret_after_them() {
+    let r = builtin();
+    for noise in ["token=(", "token=", "exampletoken=", "password: ${"] {
+        let text = format!("{} password=\"Wq8-zT4!kPx\"", noise.repeat(5_000));
+        let (out, found) = r.redact_text(&text, "$");
+        let last = found.last().expect(noise);
+        assert_eq!(&text[last.start..last.end], "Wq8-zT4!kPx", "{noise}");
+        assert!(!out.contains("Wq8-zT4!kPx"));
+    }
+}
