@@ -47,7 +47,7 @@ pub fn normalize_timestamp(now: &str) -> Result<String, Error> {
 }
 
 /// The facts shared by every effect of the action.
-fn facts<'a>(policy: &CompiledPolicy, action: &'a Action) -> Facts<'a> {
+fn facts<'a>(policy: &'a CompiledPolicy, action: &'a Action) -> Facts<'a> {
     let agent_type = action.agent.agent_type.as_deref();
     let policy_tier = agent_type.and_then(|t| policy.tiers.get(t).copied());
     // The action may claim a tier; the claim can lower the policy's tier, never raise it.
@@ -63,6 +63,7 @@ fn facts<'a>(policy: &CompiledPolicy, action: &'a Action) -> Facts<'a> {
         risk_signals: &action.context.risk_signals,
         branch: action.context.branch.as_deref(),
         tool: action.tool.as_deref(),
+        known_hosts: Some(&policy.known_hosts),
     }
 }
 

@@ -107,6 +107,8 @@ pub struct CompiledPolicy {
     pub adapters: Vec<CustomAdapter>,
     /// The secret detectors.
     pub redactor: Redactor,
+    /// `permissions.network.exceptions`, merged: the hosts the policy knows.
+    pub known_hosts: HostList,
     /// The documents as decoded (root first, then overrides), for sections later layers read.
     pub docs: Vec<PolicyDoc>,
     /// `sha256:` + hex of the canonical compiled policy.
@@ -251,6 +253,7 @@ fn compile_match(origin: &str, m: &RuleMatch, allow_mode: bool) -> Result<Cond, 
         recursive: m.recursive.as_ref().map(|s| s.value),
         metadata_endpoint: m.metadata_endpoint.as_ref().map(|s| s.value),
         opaque: m.opaque.as_ref().map(|s| s.value),
+        known_host: m.known_host.as_ref().map(|s| s.value),
     })
 }
 
@@ -416,7 +419,7 @@ impl CompiledPolicy {
         for doc in &all_docs {
             merged.add(doc, std::ptr::eq(*doc, &root));
         }
-        permission_rules(&mut sink, &merged, &mut rules);
+        let known_hosts = permission_rules(&mut sink, &merged, &mut rules);
         agent_rules(&mut sink, &all_docs, &mut rules);
         for doc in &all_docs {
             approval_rules(&mut sink, doc, &doc.constraints.require_human_approval, &mut rules);
@@ -539,6 +542,7 @@ impl CompiledPolicy {
             escalation,
             adapters,
             redactor,
+            known_hosts,
             docs: std::iter::once(root).chain(overrides).collect(),
             hash: String::new(),
         };
@@ -561,6 +565,7 @@ impl CompiledPolicy {
             escalation: EscalationConfig::default(),
             adapters: Vec::new(),
             redactor: Redactor::default(),
+            known_hosts: HostList::default(),
             docs: Vec::new(),
             hash: String::new(),
             buckets: build_buckets(&[]),
@@ -636,6 +641,7 @@ impl CompiledPolicy {
                 "window_ms": self.escalation.window_ms,
             },
             "adapters": self.adapters.len(),
+            "known_hosts": self.known_hosts.texts(),
         })
     }
 }

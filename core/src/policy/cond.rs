@@ -83,6 +83,8 @@ pub struct Cond {
     pub metadata_endpoint: Option<bool>,
     /// Opaque flag.
     pub opaque: Option<bool>,
+    /// Whether the host is one of the policy's network exceptions.
+    pub known_host: Option<bool>,
 }
 
 /// What an action says about who acts and where, shared by all its effects.
@@ -102,6 +104,8 @@ pub struct Facts<'a> {
     pub branch: Option<&'a str>,
     /// The action's `tool`: effects derived from a tool call are performed by that tool.
     pub tool: Option<&'a str>,
+    /// The policy's `permissions.network.exceptions`: the hosts it knows.
+    pub known_hosts: Option<&'a HostList>,
 }
 
 fn flag_holds(want: Option<bool>, have: bool) -> bool {
@@ -122,6 +126,11 @@ impl Cond {
             || !flag_holds(self.recursive, effect.recursive)
             || !flag_holds(self.metadata_endpoint, effect.metadata_endpoint)
             || !flag_holds(self.opaque, effect.opaque)
+            || !self.known_host.is_none_or(|want| {
+                effect.host.as_deref().is_some_and(|h| {
+                    want == facts.known_hosts.is_some_and(|k| k.find(h).is_some())
+                })
+            })
             || !in_list(&self.agent_type, facts.agent_type)
             || !in_list(&self.environment, facts.environment)
             || !in_list(&self.data_classification, facts.data_classification)
@@ -299,6 +308,7 @@ impl Cond {
             ("recursive", self.recursive),
             ("metadata_endpoint", self.metadata_endpoint),
             ("opaque", self.opaque),
+            ("known_host", self.known_host),
         ] {
             if let Some(v) = v {
                 put(k, json!(v));
@@ -328,7 +338,7 @@ impl HostList {
         self.include.iter().find(|p| p.matches(host)).map(HostPattern::as_str)
     }
 
-    fn texts(&self) -> Vec<String> {
+    pub(super) fn texts(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .include
             .iter()

@@ -93,6 +93,7 @@ const MATCH_KEYS: &[&str] = &[
     "outside_workspace",
     "recursive",
     "metadata_endpoint",
+    "known_host",
     "opaque",
 ];
 const EXAMPLES_KEYS: &[&str] = &["match", "no_match"];
@@ -936,6 +937,7 @@ impl Decoder<'_> {
                 "outside_workspace" => out.outside_workspace = self.bool(key, value),
                 "recursive" => out.recursive = self.bool(key, value),
                 "metadata_endpoint" => out.metadata_endpoint = self.bool(key, value),
+                "known_host" => out.known_host = self.bool(key, value),
                 "opaque" => out.opaque = self.bool(key, value),
                 // Unknown keys were reported by `fields`.
                 _ => {}

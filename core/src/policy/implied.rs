@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::compile::{
     CompiledRule, Sink, at, command_patterns, concat_hosts, host_patterns, implied, role_for,
 };
-use super::cond::{Cond, KindSet, ListCond, FILE_KINDS};
+use super::cond::{Cond, FILE_KINDS, HostList, KindSet, ListCond};
 use super::model::{ApprovalRequirement, ListPermission, PolicyDoc};
 use super::node::{Span, Spanned};
 use super::pattern::{NameSet, PathSet};
@@ -115,7 +115,8 @@ fn name_set(sink: &mut Sink, entries: &[(String, Spanned<String>)]) -> Option<Na
     NameSet::compile("<merged>", &all).ok()
 }
 
-pub(super) fn permission_rules(sink: &mut Sink, m: &Merged, rules: &mut Vec<CompiledRule>) {
+/// Adds the rules of the merged `permissions`; returns the network exceptions (the known hosts).
+pub(super) fn permission_rules(sink: &mut Sink, m: &Merged, rules: &mut Vec<CompiledRule>) -> HostList {
     let file_kinds = KindSet::of(&FILE_KINDS);
     // Filesystem.
     if !m.fs_deny.is_empty() {
@@ -253,6 +254,7 @@ pub(super) fn permission_rules(sink: &mut Sink, m: &Merged, rules: &mut Vec<Comp
             },
         ));
     }
+    let known = exceptions.clone();
     match m.net_outbound {
         Some(false) => rules.push(implied(
             "permissions.network.outbound",
@@ -260,7 +262,7 @@ pub(super) fn permission_rules(sink: &mut Sink, m: &Merged, rules: &mut Vec<Comp
             "outbound network access is off and the host is not an exception",
             Cond {
                 kinds: net,
-                host: Some(ListCond::NotIn(exceptions)),
+                host: Some(ListCond::NotIn(exceptions.clone())),
                 ..Cond::default()
             },
         )),
@@ -285,6 +287,7 @@ pub(super) fn permission_rules(sink: &mut Sink, m: &Merged, rules: &mut Vec<Comp
         None,
         rules,
     );
+    known
 }
 
 fn tool_rules(

@@ -232,6 +232,8 @@ pub struct RuleMatch {
     pub metadata_endpoint: Option<Spanned<bool>>,
     /// `opaque`: whether the command cannot be known statically.
     pub opaque: Option<Spanned<bool>>,
+    /// `known_host`: whether the host is one of the policy's `permissions.network.exceptions`.
+    pub known_host: Option<Spanned<bool>>,
 }
 
 /// `examples` of a rule: actions that must and must not match it.
