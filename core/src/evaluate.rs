@@ -154,19 +154,13 @@ fn scrub(policy: &CompiledPolicy, secrets: &FoundSecrets, effects: &mut [Effect]
     }
 }
 
-// TEMPORARY until the strict action parser lands.
-fn parse_action(value: &serde_json::Value) -> Result<Action, Error> {
-    serde_json::from_value(value.clone())
-        .map_err(|e| Error::new(ErrorCode::ActionBadType, format!("bad action: {e}")))
-}
-
 /// Whether `rule` matches any effect of the example action `value` (for rule `examples`).
 pub fn rule_matches(
     policy: &CompiledPolicy,
     rule: &CompiledRule,
     value: &serde_json::Value,
 ) -> Result<bool, Error> {
-    let action = parse_action(value)?;
+    let action = Action::from_value(value)?;
     let effects = derive_effects(&action, &policy.adapters)?;
     let facts = facts(policy, &action);
     Ok(effects.iter().any(|e| rule.cond.check(e, &facts).is_some()))
@@ -180,7 +174,7 @@ pub fn evaluate(
     sequence: u64,
 ) -> Result<Decision, Error> {
     let timestamp = normalize_timestamp(now)?;
-    let action = parse_action(value)?;
+    let action = Action::from_value(value)?;
     let (redacted, redactions, secrets) = policy.redactor.redact_value_with_secrets(value);
     let mut effects = derive_effects(&action, &policy.adapters)?;
     if !redactions.is_empty() {
