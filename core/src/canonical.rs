@@ -11,10 +11,7 @@ pub fn canonicalize_owned(value: serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
     match value {
         Value::Object(map) => {
-            let sorted = map
-                .keys()
-                .zip(map.keys().skip(1))
-                .all(|(a, b)| a <= b);
+            let sorted = map.keys().zip(map.keys().skip(1)).all(|(a, b)| a <= b);
             let mut entries: Vec<(String, Value)> = map
                 .into_iter()
                 .map(|(k, v)| (k, canonicalize_owned(v)))

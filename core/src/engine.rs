@@ -80,9 +80,11 @@ pub struct Engine {
 fn decode_source(source: &PolicySource<'_>) -> Result<PolicyDoc, Error> {
     let node = policy::source::parse(source.text, source.origin)?;
     if source.format == SourceFormat::Json && !source.text.trim_start().starts_with('{') {
-        return Err(Error::new(ErrorCode::PolicySyntax, "a JSON policy must be an object")
-            .with_help("start the file with '{'")
-            .at(source.origin, 1, 1));
+        return Err(
+            Error::new(ErrorCode::PolicySyntax, "a JSON policy must be an object")
+                .with_help("start the file with '{'")
+                .at(source.origin, 1, 1),
+        );
     }
     policy::decode::decode(&node, source.origin)
 }
@@ -112,7 +114,10 @@ impl Engine {
             return Err(err);
         }
         let Some(root_doc) = root_doc else {
-            return Err(Error::new(ErrorCode::Internal, "root policy missing after decode"));
+            return Err(Error::new(
+                ErrorCode::Internal,
+                "root policy missing after decode",
+            ));
         };
         Engine::from_docs(root_doc, override_docs)
     }
@@ -174,8 +179,7 @@ impl Engine {
                             .with_help(help)
                             .at(&doc.origin, example.span.line, example.span.column)
                     };
-                    let got = match evaluate::rule_matches(&self.policy, compiled, &example.value)
-                    {
+                    let got = match evaluate::rule_matches(&self.policy, compiled, &example.value) {
                         Ok(got) => got,
                         Err(e) => {
                             errors.push(fail(
@@ -185,7 +189,8 @@ impl Engine {
                                     rule.id.value,
                                     e.message
                                 ),
-                                e.help.unwrap_or_else(|| "fix the example action".to_owned()),
+                                e.help
+                                    .unwrap_or_else(|| "fix the example action".to_owned()),
                             ));
                             continue;
                         }
@@ -198,8 +203,13 @@ impl Engine {
                             )
                         } else {
                             (
-                                format!("rule '{}' matches its no_match example {}", rule.id.value, n + 1),
-                                "narrow the rule (a '!pattern' entry excludes) or fix the example".to_owned(),
+                                format!(
+                                    "rule '{}' matches its no_match example {}",
+                                    rule.id.value,
+                                    n + 1
+                                ),
+                                "narrow the rule (a '!pattern' entry excludes) or fix the example"
+                                    .to_owned(),
                             )
                         };
                         errors.push(fail(msg, help));

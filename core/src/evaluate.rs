@@ -15,8 +15,10 @@ use crate::effects::derive::derive_effects;
 use crate::effects::{Effect, EffectKind};
 use crate::error::{Error, ErrorCode};
 use crate::outcome::Outcome;
+use crate::policy::compile::{
+    CompiledPolicy, CompiledRule, DEFAULT_APPROVER_ROLE, Facts, LimitRule,
+};
 use crate::redact::FoundSecrets;
-use crate::policy::compile::{CompiledPolicy, CompiledRule, DEFAULT_APPROVER_ROLE, Facts, LimitRule};
 
 /// A match before it is turned into the public [`Match`].
 #[derive(Debug, Clone)]
@@ -97,10 +99,7 @@ fn constraint_hits(policy: &CompiledPolicy, effects: &[Effect], hits: &mut Vec<H
             push(
                 "constraints.max_files_per_action",
                 limit,
-                format!(
-                    "the action changes {n} files; the limit is {}",
-                    limit.limit
-                ),
+                format!("the action changes {n} files; the limit is {}", limit.limit),
             );
         }
     }
@@ -112,10 +111,7 @@ fn constraint_hits(policy: &CompiledPolicy, effects: &[Effect], hits: &mut Vec<H
             push(
                 "constraints.max_lines_changed",
                 limit,
-                format!(
-                    "the action changes {n} lines; the limit is {}",
-                    limit.limit
-                ),
+                format!("the action changes {n} lines; the limit is {}", limit.limit),
             );
         }
     }

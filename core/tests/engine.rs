@@ -2,7 +2,12 @@
 //! and the fix, deny wins across sources, the defaults let ordinary work through, and the
 //! decision document is deterministic.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use agent_policy_core::{Engine, ErrorCode, Outcome, PolicySource, Request, SourceFormat};
 use serde_json::json;
@@ -22,8 +27,10 @@ fn decide(engine: &Engine, action: serde_json::Value) -> agent_policy_core::Deci
 
 #[test]
 fn a_typo_in_an_outcome_names_line_column_and_fix() {
-    let text = "version: \"1\"\nrules:\n  - id: x\n    match: {kind: file.write}\n    outcome: dney\n";
-    let err = Engine::from_source(PolicySource::new(text, "p.yml", SourceFormat::Yaml)).unwrap_err();
+    let text =
+        "version: \"1\"\nrules:\n  - id: x\n    match: {kind: file.write}\n    outcome: dney\n";
+    let err =
+        Engine::from_source(PolicySource::new(text, "p.yml", SourceFormat::Yaml)).unwrap_err();
     assert_eq!(err.code, ErrorCode::PolicyUnknownOutcome);
     let loc = err.location.clone().unwrap();
     assert_eq!((loc.file.as_str(), loc.line, loc.column), ("p.yml", 5, 14));
@@ -33,7 +40,8 @@ fn a_typo_in_an_outcome_names_line_column_and_fix() {
 #[test]
 fn an_unknown_key_never_loads() {
     let text = "version: \"1\"\npermisions:\n  filesystem: {deny: [x]}\n";
-    let err = Engine::from_source(PolicySource::new(text, "p.yml", SourceFormat::Yaml)).unwrap_err();
+    let err =
+        Engine::from_source(PolicySource::new(text, "p.yml", SourceFormat::Yaml)).unwrap_err();
     assert_eq!(err.code, ErrorCode::PolicyUnknownKey);
     assert_eq!(err.help.as_deref(), Some("did you mean 'permissions'?"));
 }
@@ -41,15 +49,20 @@ fn an_unknown_key_never_loads() {
 #[test]
 fn a_bad_glob_never_loads() {
     let text = "version: \"1\"\npermissions:\n  filesystem: {deny: [\"src/[a\"]}\n";
-    let err = Engine::from_source(PolicySource::new(text, "p.yml", SourceFormat::Yaml)).unwrap_err();
+    let err =
+        Engine::from_source(PolicySource::new(text, "p.yml", SourceFormat::Yaml)).unwrap_err();
     assert_eq!(err.code, ErrorCode::PolicyBadGlob);
     assert_eq!(err.location.unwrap().line, 3);
 }
 
 #[test]
 fn unsupported_versions_never_load_and_1_0_is_1() {
-    let err = Engine::from_source(PolicySource::new("version: \"2.1\"\n", "p.yml", SourceFormat::Yaml))
-        .unwrap_err();
+    let err = Engine::from_source(PolicySource::new(
+        "version: \"2.1\"\n",
+        "p.yml",
+        SourceFormat::Yaml,
+    ))
+    .unwrap_err();
     assert_eq!(err.code, ErrorCode::PolicyUnsupportedVersion);
     let e = engine("version: \"1.0\"\n");
     assert_eq!(e.policy_version(), "1");
@@ -68,7 +81,10 @@ fn defaults_deny_env_reads_by_any_tool() {
         assert_eq!(d.decision, Outcome::Deny, "{action}");
         assert_eq!(d.policy_ids, vec!["defaults.secrets.env-read"], "{action}");
     }
-    let d = decide(&e, json!({"tool": "Read", "args": {"file_path": ".env.example"}}));
+    let d = decide(
+        &e,
+        json!({"tool": "Read", "args": {"file_path": ".env.example"}}),
+    );
     assert_eq!(d.decision, Outcome::Allow);
 }
 
@@ -96,14 +112,24 @@ fn defaults_block_destruction() {
     for (command, id) in [
         ("rm -rf /", "defaults.files.recursive-delete-outside"),
         ("rm -rf src", "defaults.files.recursive-delete"),
-        ("git push --force origin main", "defaults.commands.force-push"),
+        (
+            "git push --force origin main",
+            "defaults.commands.force-push",
+        ),
         ("terraform destroy", "defaults.commands.terraform-destroy"),
         ("kubectl delete ns prod", "defaults.commands.kubectl-delete"),
-        ("curl http://169.254.169.254/latest/meta-data/", "defaults.network.metadata-endpoint"),
+        (
+            "curl http://169.254.169.254/latest/meta-data/",
+            "defaults.network.metadata-endpoint",
+        ),
     ] {
         let d = decide(&e, json!({"tool": "Bash", "args": {"command": command}}));
         assert_eq!(d.decision, Outcome::Deny, "{command}: {}", d.reason);
-        assert!(d.policy_ids.iter().any(|p| p == id), "{command}: {:?}", d.policy_ids);
+        assert!(
+            d.policy_ids.iter().any(|p| p == id),
+            "{command}: {:?}",
+            d.policy_ids
+        );
     }
 }
 
@@ -125,10 +151,17 @@ fn deny_wins_across_root_and_override() {
     let over = "permissions:\n  filesystem:\n    deny: [\"backend/secrets/**\"]\n";
     let e = Engine::from_sources(
         PolicySource::new(root, "root.yml", SourceFormat::Yaml),
-        &[PolicySource::new(over, "backend/.agent-policy.override.yml", SourceFormat::Yaml)],
+        &[PolicySource::new(
+            over,
+            "backend/.agent-policy.override.yml",
+            SourceFormat::Yaml,
+        )],
     )
     .unwrap();
-    let d = decide(&e, json!({"kind": "file.read", "path": "backend/secrets/db.yml"}));
+    let d = decide(
+        &e,
+        json!({"kind": "file.read", "path": "backend/secrets/db.yml"}),
+    );
     assert_eq!(d.decision, Outcome::Deny);
 }
 
@@ -149,21 +182,26 @@ fn an_override_allowing_what_the_root_denies_is_a_conflict() {
         &[PolicySource::new(over, "backend/o.yml", SourceFormat::Yaml)],
     )
     .unwrap();
-    let d = decide(&e, json!({"kind": "file.read", "path": "backend/secrets/test-fixtures/a.json"}));
+    let d = decide(
+        &e,
+        json!({"kind": "file.read", "path": "backend/secrets/test-fixtures/a.json"}),
+    );
     assert_eq!(d.decision, Outcome::Allow);
 }
 
 #[test]
 fn examples_are_checked_at_load() {
     let text = "version: \"1\"\nrules:\n  - id: no-prod\n    match: {kind: file.write, environment: production}\n    outcome: deny\n    examples:\n      match:\n        - {kind: file.write, path: a.txt}\n";
-    let err = Engine::from_source(PolicySource::new(text, "p.yml", SourceFormat::Yaml)).unwrap_err();
+    let err =
+        Engine::from_source(PolicySource::new(text, "p.yml", SourceFormat::Yaml)).unwrap_err();
     assert_eq!(err.code, ErrorCode::PolicyExampleFailed);
     assert_eq!(err.location.unwrap().line, 8);
 }
 
 #[test]
 fn tiers_cap_what_allow_lists_grant() {
-    let text = "version: \"1\"\nagents:\n  scanner:\n    tier: observe\n    tools: {allow: [\"*\"]}\n";
+    let text =
+        "version: \"1\"\nagents:\n  scanner:\n    tier: observe\n    tools: {allow: [\"*\"]}\n";
     let e = engine(text);
     let d = decide(
         &e,
@@ -185,10 +223,16 @@ fn tiers_cap_what_allow_lists_grant() {
 fn approvals_carry_the_role() {
     let text = "version: \"1\"\nconstraints:\n  require_human_approval:\n    - {file_pattern: package.json, approver_role: maintainer}\n    - {command_pattern: \"git commit\"}\n";
     let e = engine(text);
-    let d = decide(&e, json!({"tool": "Edit", "args": {"file_path": "package.json", "old_string": "a", "new_string": "b"}}));
+    let d = decide(
+        &e,
+        json!({"tool": "Edit", "args": {"file_path": "package.json", "old_string": "a", "new_string": "b"}}),
+    );
     assert_eq!(d.decision, Outcome::RequireApproval);
     assert_eq!(d.approver_role.as_deref(), Some("maintainer"));
-    let d = decide(&e, json!({"tool": "Read", "args": {"file_path": "package.json"}}));
+    let d = decide(
+        &e,
+        json!({"tool": "Read", "args": {"file_path": "package.json"}}),
+    );
     assert_eq!(d.decision, Outcome::Allow, "reading is not changing");
 }
 
@@ -208,11 +252,15 @@ fn decisions_are_deterministic_and_timestamped() {
 #[test]
 fn bad_actions_are_clear_errors() {
     let e = Engine::defaults();
-    let err = e.evaluate_json("{\"tool\": \"Read\", \"comand\": \"x\"}", NOW).unwrap_err();
+    let err = e
+        .evaluate_json("{\"tool\": \"Read\", \"comand\": \"x\"}", NOW)
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::ActionUnknownField);
     assert_eq!(err.help.as_deref(), Some("did you mean 'command'?"));
     let err = e.evaluate_json("{not json", NOW).unwrap_err();
     assert_eq!(err.code, ErrorCode::ActionSyntax);
-    let err = e.evaluate_json("{\"tool\": \"Read\"}", "yesterday").unwrap_err();
+    let err = e
+        .evaluate_json("{\"tool\": \"Read\"}", "yesterday")
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::BadTimestamp);
 }

@@ -3,8 +3,8 @@
 //! effects, so a path rule holds for every tool.
 
 pub mod adapters;
-pub mod derive;
 pub mod command;
+pub mod derive;
 pub mod network;
 pub mod path;
 

@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, HashMap};
 use globset::{Candidate, GlobSet, GlobSetBuilder};
 
 pub use super::cond::{Cond, Facts, HostList, KindSet, ListCond};
-use super::implied::{Merged, agent_rules, approval_rules, conflicts, permission_rules, tier_rules};
+use super::implied::{
+    Merged, agent_rules, approval_rules, conflicts, permission_rules, tier_rules,
+};
 use super::model::{AgentType, PolicyDoc, Rule, RuleMatch};
 use super::node::{Span, Spanned};
 use super::pattern::{NameSet, PathSet};
@@ -153,7 +155,10 @@ impl Sink {
     }
 }
 
-pub(super) fn command_patterns(origin: &str, list: &[Spanned<String>]) -> Result<Vec<CommandPattern>, Error> {
+pub(super) fn command_patterns(
+    origin: &str,
+    list: &[Spanned<String>],
+) -> Result<Vec<CommandPattern>, Error> {
     list.iter()
         .map(|p| {
             CommandPattern::parse(&p.value).map_err(|msg| {
@@ -221,7 +226,10 @@ fn compile_match(origin: &str, m: &RuleMatch, allow_mode: bool) -> Result<Cond, 
         command: if m.command.is_empty() {
             None
         } else {
-            Some((ListCond::In(command_patterns(origin, &m.command)?), allow_mode))
+            Some((
+                ListCond::In(command_patterns(origin, &m.command)?),
+                allow_mode,
+            ))
         },
         host: if m.host.is_empty() {
             None
@@ -286,7 +294,12 @@ pub(super) fn role_for(outcome: Outcome, role: Option<&Spanned<String>>) -> Opti
 }
 
 /// A rule the policy sections imply.
-pub(super) fn implied(id: impl Into<String>, outcome: Outcome, reason: impl Into<String>, cond: Cond) -> CompiledRule {
+pub(super) fn implied(
+    id: impl Into<String>,
+    outcome: Outcome,
+    reason: impl Into<String>,
+    cond: Cond,
+) -> CompiledRule {
     CompiledRule {
         id: id.into(),
         outcome,
@@ -335,8 +348,11 @@ impl CompiledPolicy {
                 sink.errors.push(at(
                     &doc.origin,
                     d.span,
-                    Error::new(ErrorCode::PolicyBadValue, "an override cannot change 'default'")
-                        .with_help("set 'default' in the root policy"),
+                    Error::new(
+                        ErrorCode::PolicyBadValue,
+                        "an override cannot change 'default'",
+                    )
+                    .with_help("set 'default' in the root policy"),
                 ));
             }
         }
@@ -422,7 +438,12 @@ impl CompiledPolicy {
         let known_hosts = permission_rules(&mut sink, &merged, &mut rules);
         agent_rules(&mut sink, &all_docs, &mut rules);
         for doc in &all_docs {
-            approval_rules(&mut sink, doc, &doc.constraints.require_human_approval, &mut rules);
+            approval_rules(
+                &mut sink,
+                doc,
+                &doc.constraints.require_human_approval,
+                &mut rules,
+            );
         }
         tier_rules(&mut sink, &mut rules);
         conflicts(&mut sink, &root, &overrides);
@@ -463,8 +484,10 @@ impl CompiledPolicy {
                     (x, None) => x,
                     (None, y) => y,
                 };
-                escalation.alert_after_denials =
-                    min(escalation.alert_after_denials, e.alert_after_denials.as_ref());
+                escalation.alert_after_denials = min(
+                    escalation.alert_after_denials,
+                    e.alert_after_denials.as_ref(),
+                );
                 escalation.terminate_after_denials = min(
                     escalation.terminate_after_denials,
                     e.terminate_after_denials.as_ref(),
@@ -523,9 +546,15 @@ impl CompiledPolicy {
         rules.sort_by(|a, b| a.id.cmp(&b.id));
         // INVARIANT: rule ids are unique: user ids are checked above and may not use the
         // reserved prefixes of implied rules; implied ids are built unique per section.
-        if let Some(w) = rules.windows(2).find(|w| w.first().map(|r| &r.id) == w.get(1).map(|r| &r.id)) {
+        if let Some(w) = rules
+            .windows(2)
+            .find(|w| w.first().map(|r| &r.id) == w.get(1).map(|r| &r.id))
+        {
             let id = w.first().map(|r| r.id.clone()).unwrap_or_default();
-            return Err(Error::new(ErrorCode::Internal, format!("two compiled rules share the id '{id}'")));
+            return Err(Error::new(
+                ErrorCode::Internal,
+                format!("two compiled rules share the id '{id}'"),
+            ));
         }
 
         let default = root.default.as_ref().map_or(Outcome::Allow, |d| d.value);
@@ -590,10 +619,10 @@ impl CompiledPolicy {
             return;
         };
         out.extend_from_slice(&bucket.rest);
-        if let Some(tool) = effect.tool.as_deref().or(tool) {
-            if let Some(list) = bucket.by_tool.get(tool) {
-                out.extend_from_slice(list);
-            }
+        if let Some(tool) = effect.tool.as_deref().or(tool)
+            && let Some(list) = bucket.by_tool.get(tool)
+        {
+            out.extend_from_slice(list);
         }
         if let Some(path) = &effect.path {
             if effect.recursive {
@@ -626,7 +655,8 @@ impl CompiledPolicy {
                 })
             })
             .collect();
-        let limit = |l: &Option<LimitRule>| l.map(|l| json!({"limit": l.limit, "outcome": l.outcome}));
+        let limit =
+            |l: &Option<LimitRule>| l.map(|l| json!({"limit": l.limit, "outcome": l.outcome}));
         json!({
             "version": self.version,
             "agent_id": self.agent_id,
@@ -653,8 +683,10 @@ fn is_literal(text: &str) -> bool {
 
 fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
     let mut buckets: Vec<Bucket> = EffectKind::ALL.iter().map(|_| Bucket::default()).collect();
-    let mut path_builders: Vec<GlobSetBuilder> =
-        EffectKind::ALL.iter().map(|_| GlobSetBuilder::new()).collect();
+    let mut path_builders: Vec<GlobSetBuilder> = EffectKind::ALL
+        .iter()
+        .map(|_| GlobSetBuilder::new())
+        .collect();
     for (i, rule) in rules.iter().enumerate() {
         let Ok(idx) = u32::try_from(i) else { break };
         for kind in EffectKind::ALL {
@@ -668,20 +700,19 @@ fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
                 continue;
             };
             match (&rule.cond.tool, &rule.cond.path) {
-                (Some(ListCond::In(set)), _)
-                    if set.texts().iter().all(|t| is_literal(t)) =>
-                {
+                (Some(ListCond::In(set)), _) if set.texts().iter().all(|t| is_literal(t)) => {
                     for t in set.texts() {
                         bucket.by_tool.entry(t).or_default().push(idx);
                     }
                 }
                 (_, Some(ListCond::In(set))) if indexable_paths(set) => {
                     for t in set.texts() {
-                        if let Ok(g) = globset::GlobBuilder::new(&super::pattern::glob_text_for_index(&t))
-                            .literal_separator(true)
-                            .backslash_escape(true)
-                            .empty_alternates(true)
-                            .build()
+                        if let Ok(g) =
+                            globset::GlobBuilder::new(&super::pattern::glob_text_for_index(&t))
+                                .literal_separator(true)
+                                .backslash_escape(true)
+                                .empty_alternates(true)
+                                .build()
                         {
                             builder.add(g);
                             bucket.path_rules.push(idx);

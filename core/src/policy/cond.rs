@@ -127,9 +127,10 @@ impl Cond {
             || !flag_holds(self.metadata_endpoint, effect.metadata_endpoint)
             || !flag_holds(self.opaque, effect.opaque)
             || !self.known_host.is_none_or(|want| {
-                effect.host.as_deref().is_some_and(|h| {
-                    want == facts.known_hosts.is_some_and(|k| k.find(h).is_some())
-                })
+                effect
+                    .host
+                    .as_deref()
+                    .is_some_and(|h| want == facts.known_hosts.is_some_and(|k| k.find(h).is_some()))
             })
             || !in_list(&self.agent_type, facts.agent_type)
             || !in_list(&self.environment, facts.environment)
@@ -254,9 +255,8 @@ impl Cond {
             );
         }
         if let Some((c, allow)) = &self.command {
-            let texts = |v: &Vec<CommandPattern>| {
-                sorted(v.iter().map(|p| p.as_str().to_owned()).collect())
-            };
+            let texts =
+                |v: &Vec<CommandPattern>| sorted(v.iter().map(|p| p.as_str().to_owned()).collect());
             put(
                 if *allow { "command_allow" } else { "command" },
                 list(&match c {
@@ -335,7 +335,10 @@ impl HostList {
         if self.include.is_empty() {
             return (!self.exclude.is_empty()).then_some("*");
         }
-        self.include.iter().find(|p| p.matches(host)).map(HostPattern::as_str)
+        self.include
+            .iter()
+            .find(|p| p.matches(host))
+            .map(HostPattern::as_str)
     }
 
     pub(super) fn texts(&self) -> Vec<String> {
@@ -353,4 +356,3 @@ impl HostList {
         self.include.is_empty() && self.exclude.is_empty()
     }
 }
-

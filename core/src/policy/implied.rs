@@ -45,7 +45,9 @@ fn stricter(a: Option<Outcome>, b: Option<Outcome>) -> Option<Outcome> {
 }
 
 fn tagged(origin: &str, list: &[Spanned<String>]) -> Vec<(String, Spanned<String>)> {
-    list.iter().map(|s| (origin.to_owned(), s.clone())).collect()
+    list.iter()
+        .map(|s| (origin.to_owned(), s.clone()))
+        .collect()
 }
 
 impl Merged {
@@ -116,7 +118,11 @@ fn name_set(sink: &mut Sink, entries: &[(String, Spanned<String>)]) -> Option<Na
 }
 
 /// Adds the rules of the merged `permissions`; returns the network exceptions (the known hosts).
-pub(super) fn permission_rules(sink: &mut Sink, m: &Merged, rules: &mut Vec<CompiledRule>) -> HostList {
+pub(super) fn permission_rules(
+    sink: &mut Sink,
+    m: &Merged,
+    rules: &mut Vec<CompiledRule>,
+) -> HostList {
     let file_kinds = KindSet::of(&FILE_KINDS);
     // Filesystem.
     if !m.fs_deny.is_empty() {
@@ -139,29 +145,29 @@ pub(super) fn permission_rules(sink: &mut Sink, m: &Merged, rules: &mut Vec<Comp
             ));
         }
     }
-    if !m.fs_allow.is_empty() {
-        if let Some(set) = path_set(sink, &m.fs_allow) {
-            rules.push(implied(
-                "permissions.filesystem.allow",
-                Outcome::Allow,
-                "the path is in the filesystem allow list",
-                Cond {
-                    kinds: file_kinds,
-                    path: Some(ListCond::In(set.clone())),
-                    ..Cond::default()
-                },
-            ));
-            rules.push(implied(
-                "permissions.filesystem.unlisted",
-                m.fs_unlisted.unwrap_or(Outcome::Deny),
-                "the path is not in the filesystem allow list",
-                Cond {
-                    kinds: file_kinds,
-                    path: Some(ListCond::NotIn(set)),
-                    ..Cond::default()
-                },
-            ));
-        }
+    if !m.fs_allow.is_empty()
+        && let Some(set) = path_set(sink, &m.fs_allow)
+    {
+        rules.push(implied(
+            "permissions.filesystem.allow",
+            Outcome::Allow,
+            "the path is in the filesystem allow list",
+            Cond {
+                kinds: file_kinds,
+                path: Some(ListCond::In(set.clone())),
+                ..Cond::default()
+            },
+        ));
+        rules.push(implied(
+            "permissions.filesystem.unlisted",
+            m.fs_unlisted.unwrap_or(Outcome::Deny),
+            "the path is not in the filesystem allow list",
+            Cond {
+                kinds: file_kinds,
+                path: Some(ListCond::NotIn(set)),
+                ..Cond::default()
+            },
+        ));
     }
     // Commands.
     let cmd = KindSet::of(&[EffectKind::CommandExec]);
@@ -302,46 +308,46 @@ fn tool_rules(
     let tool = KindSet::of(&[EffectKind::ToolCall]);
     let agent: Vec<String> = agent_type.map(str::to_owned).into_iter().collect();
     let who = agent_type.map_or_else(String::new, |t| format!(" of agent type {t}"));
-    if !deny.is_empty() {
-        if let Some(set) = name_set(sink, deny) {
-            rules.push(implied(
-                format!("{prefix}.deny"),
-                Outcome::Deny,
-                format!("the tool is in the tool deny list{who}"),
-                Cond {
-                    kinds: tool,
-                    tool: Some(ListCond::In(set)),
-                    agent_type: agent.clone(),
-                    ..Cond::default()
-                },
-            ));
-        }
+    if !deny.is_empty()
+        && let Some(set) = name_set(sink, deny)
+    {
+        rules.push(implied(
+            format!("{prefix}.deny"),
+            Outcome::Deny,
+            format!("the tool is in the tool deny list{who}"),
+            Cond {
+                kinds: tool,
+                tool: Some(ListCond::In(set)),
+                agent_type: agent.clone(),
+                ..Cond::default()
+            },
+        ));
     }
-    if !allow.is_empty() {
-        if let Some(set) = name_set(sink, allow) {
-            rules.push(implied(
-                format!("{prefix}.allow"),
-                Outcome::Allow,
-                format!("the tool is in the tool allow list{who}"),
-                Cond {
-                    kinds: tool,
-                    tool: Some(ListCond::In(set.clone())),
-                    agent_type: agent.clone(),
-                    ..Cond::default()
-                },
-            ));
-            rules.push(implied(
-                format!("{prefix}.unlisted"),
-                unlisted.unwrap_or(Outcome::Deny),
-                format!("the tool is not in the tool allow list{who}"),
-                Cond {
-                    kinds: tool,
-                    tool: Some(ListCond::NotIn(set)),
-                    agent_type: agent,
-                    ..Cond::default()
-                },
-            ));
-        }
+    if !allow.is_empty()
+        && let Some(set) = name_set(sink, allow)
+    {
+        rules.push(implied(
+            format!("{prefix}.allow"),
+            Outcome::Allow,
+            format!("the tool is in the tool allow list{who}"),
+            Cond {
+                kinds: tool,
+                tool: Some(ListCond::In(set.clone())),
+                agent_type: agent.clone(),
+                ..Cond::default()
+            },
+        ));
+        rules.push(implied(
+            format!("{prefix}.unlisted"),
+            unlisted.unwrap_or(Outcome::Deny),
+            format!("the tool is not in the tool allow list{who}"),
+            Cond {
+                kinds: tool,
+                tool: Some(ListCond::NotIn(set)),
+                agent_type: agent,
+                ..Cond::default()
+            },
+        ));
     }
 }
 
@@ -414,7 +420,9 @@ pub(super) fn tier_rules(sink: &mut Sink, rules: &mut Vec<CompiledRule>) {
         "the agent's tier is read-only: only GET and HEAD requests",
         Cond {
             kinds: KindSet::of(&[K::NetworkRequest]),
-            method: ["POST", "PUT", "PATCH", "DELETE"].map(str::to_owned).to_vec(),
+            method: ["POST", "PUT", "PATCH", "DELETE"]
+                .map(str::to_owned)
+                .to_vec(),
             tier: read_only.to_vec(),
             ..Cond::default()
         },
@@ -635,12 +643,12 @@ pub(super) fn conflicts(sink: &mut Sink, root: &PolicyDoc, overrides: &[PolicyDo
             for (deny_text, deny) in &denies {
                 let hit = deny.find(text, false).is_some()
                     || (!probe.is_empty() && deny.find(probe, true).is_some())
-                    || allow_set
-                        .as_ref()
-                        .is_some_and(|a| a.find(deny_text.trim_end_matches("/**"), false).is_some());
-                let excepted = exceptions
-                    .as_ref()
-                    .is_some_and(|e| e.find(text, false).is_some() || e.find(probe, false).is_some());
+                    || allow_set.as_ref().is_some_and(|a| {
+                        a.find(deny_text.trim_end_matches("/**"), false).is_some()
+                    });
+                let excepted = exceptions.as_ref().is_some_and(|e| {
+                    e.find(text, false).is_some() || e.find(probe, false).is_some()
+                });
                 if hit && !excepted {
                     sink.errors.push(at(
                         &doc.origin,
@@ -662,4 +670,3 @@ pub(super) fn conflicts(sink: &mut Sink, root: &PolicyDoc, overrides: &[PolicyDo
         }
     }
 }
-

@@ -3,8 +3,8 @@
 
 pub mod compile;
 pub mod cond;
-mod implied;
 pub mod decode;
+mod implied;
 pub mod model;
 pub mod node;
 pub mod pattern;

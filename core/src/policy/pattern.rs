@@ -156,7 +156,11 @@ impl PathSet {
             return self
                 .include
                 .iter()
-                .find(|g| g.literal_dir.as_deref().is_some_and(|d| dir_covers(path, d)))
+                .find(|g| {
+                    g.literal_dir
+                        .as_deref()
+                        .is_some_and(|d| dir_covers(path, d))
+                })
                 .map(|g| g.text.as_str());
         }
         None
@@ -327,7 +331,10 @@ mod tests {
 
     #[test]
     fn bad_glob_names_its_location() {
-        let entries = vec![Spanned::new("src/[a".to_owned(), Span { line: 4, column: 9 })];
+        let entries = vec![Spanned::new(
+            "src/[a".to_owned(),
+            Span { line: 4, column: 9 },
+        )];
         let err = PathSet::compile("p.yml", &entries).unwrap_err();
         assert_eq!(err.code, ErrorCode::PolicyBadGlob);
         let loc = err.location.unwrap();
