@@ -155,21 +155,7 @@ impl Action {
     /// Parses an action from JSON text. Malformed JSON is [`ErrorCode::ActionSyntax`] with the
     /// line and column (file `<action>`); the rest is checked as by [`Action::from_value`].
     pub fn from_json_str(text: &str) -> Result<Action, Error> {
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            let what = match e.classify() {
-                serde_json::error::Category::Eof => "the action ends before its JSON is complete",
-                _ => "the action is not valid JSON",
-            };
-            let detail = e.to_string();
-            // serde_json's messages are fixed texts ("expected `,` or `}`") followed by the
-            // position; they never quote the input.
-            let detail = detail.split(" at line ").next().unwrap_or("").to_owned();
-            let line = u32::try_from(e.line()).unwrap_or(u32::MAX);
-            let column = u32::try_from(e.column()).unwrap_or(u32::MAX);
-            Error::new(ErrorCode::ActionSyntax, format!("{what}: {detail}"))
-                .with_help("pass one JSON object, such as {\"tool\": \"Bash\", \"args\": {\"command\": \"ls\"}}")
-                .at(ACTION_ORIGIN, line, column)
-        })?;
+        let value = crate::json::parse_strict(text, ACTION_ORIGIN, 1)?;
         Action::from_value(&value)
     }
 

@@ -242,18 +242,7 @@ impl Engine {
 
     /// Parses `action` as JSON and evaluates it.
     pub fn evaluate_json(&self, action: &str, now: &str) -> Result<Decision, Error> {
-        let value: serde_json::Value = serde_json::from_str(action).map_err(|e| {
-            Error::new(
-                ErrorCode::ActionSyntax,
-                format!(
-                    "the action is not valid JSON: line {} column {}: {}",
-                    e.line(),
-                    e.column(),
-                    json_error_kind(&e)
-                ),
-            )
-            .with_help("an action is one JSON object, e.g. {\"tool\":\"Read\",\"args\":{\"file_path\":\"src/a.ts\"}}")
-        })?;
+        let value = crate::json::parse_strict(action, crate::action::ACTION_ORIGIN, 1)?;
         self.evaluate(&Request::new(&value, now))
     }
 
@@ -326,16 +315,6 @@ impl Engine {
     /// The compiled policy (for the host's session, audit and plugin layers).
     pub fn compiled(&self) -> &CompiledPolicy {
         &self.policy
-    }
-}
-
-/// The kind of a JSON error without the offending text (which may be a secret).
-fn json_error_kind(e: &serde_json::Error) -> &'static str {
-    match e.classify() {
-        serde_json::error::Category::Io => "read error",
-        serde_json::error::Category::Syntax => "syntax error",
-        serde_json::error::Category::Data => "unexpected data",
-        serde_json::error::Category::Eof => "unexpected end of input",
     }
 }
 

@@ -264,3 +264,16 @@ fn bad_actions_are_clear_errors() {
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::BadTimestamp);
 }
+
+#[test]
+fn a_key_written_twice_is_refused_not_guessed() {
+    let e = Engine::defaults();
+    let err = e
+        .evaluate_json(
+            r#"{"kind": "command.exec", "command": "ls", "command": "rm -rf /"}"#,
+            NOW,
+        )
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::ActionSyntax);
+    assert!(err.message.contains("'command' appears twice"), "{}", err.message);
+}

@@ -6,8 +6,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 
 use agent_policy_core::{Error, ErrorCode};
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::HostError;
 
@@ -62,136 +61,10 @@ impl InputSource {
     }
 }
 
-/// Parses JSON text strictly: like `serde_json::from_str`, but a key written twice in one object
-/// is an error. Otherwise `{"command": "ls", "command": "rm -rf /"}` would be judged on one
-/// value while a framework that keeps the first one runs the other.
-///
-/// Errors carry code `action.syntax` and the position (`origin`, line, column); `first_line`
-/// is the line number of the text's first line in its file (1 for a whole file). Messages
-/// never quote the input's values.
+/// Parses JSON text strictly (a key written twice in one object is an error); see
+/// [`agent_policy_core::json::parse_strict`].
 pub fn parse_json_strict(text: &str, origin: &str, first_line: u32) -> Result<Value, Error> {
-    if text.trim().is_empty() {
-        return Err(Error::new(ErrorCode::ActionSyntax, "the action is empty")
-            .with_help(
-                "give one JSON object, like {\"tool\": \"Read\", \"args\": {\"file_path\": \"src/main.ts\"}}",
-            )
-            .at(origin, first_line.max(1), 1));
-    }
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let parsed = StrictValue::deserialize(&mut deserializer).and_then(|v| {
-        deserializer.end()?;
-        Ok(v.0)
-    });
-    parsed.map_err(|e| json_error(&e, origin, first_line))
-}
-
-fn json_error(error: &serde_json::Error, origin: &str, first_line: u32) -> Error {
-    let line = u32::try_from(error.line())
-        .unwrap_or(u32::MAX)
-        .saturating_add(first_line.saturating_sub(1))
-        .max(1);
-    let column = u32::try_from(error.column()).unwrap_or(u32::MAX).max(1);
-    let full = error.to_string();
-    let message = full
-        .rfind(" at line ")
-        .and_then(|cut| full.get(..cut))
-        .unwrap_or(&full);
-    Error::new(
-        ErrorCode::ActionSyntax,
-        format!("the action is not valid json: {message}"),
-    )
-    .with_help("an action is one JSON object (SPEC §3); check quotes, commas and brackets")
-    .at(origin, line, column)
-}
-
-/// A JSON value built by a visitor that refuses duplicate object keys.
-struct StrictValue(Value);
-
-impl<'de> Deserialize<'de> for StrictValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<StrictValue, D::Error> {
-        deserializer.deserialize_any(StrictVisitor).map(StrictValue)
-    }
-}
-
-struct StrictVisitor;
-
-impl<'de> Visitor<'de> for StrictVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
-        StrictValue::deserialize(deserializer).map(|v| v.0)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(StrictValue(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut object = Map::new();
-        while let Some(key) = map.next_key::<String>()? {
-            if object.contains_key(&key) {
-                return Err(de::Error::custom(duplicate_key_message(&key)));
-            }
-            let StrictValue(value) = map.next_value()?;
-            object.insert(key, value);
-        }
-        Ok(Value::Object(object))
-    }
-}
-
-/// Names the duplicated key when it looks like a field name; a key that could be data (long,
-/// or with unusual characters) is not echoed, since keys of `args` may hold anything.
-fn duplicate_key_message(key: &str) -> String {
-    let is_name = !key.is_empty()
-        && key.len() <= 40
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    if is_name {
-        format!("key '{key}' appears twice in one object")
-    } else {
-        "a key appears twice in one object".to_owned()
-    }
+    agent_policy_core::json::parse_strict(text, origin, first_line)
 }
 
 /// An action with the time it should be judged at, when its source gave one.
@@ -224,7 +97,7 @@ pub fn unwrap_envelope(value: Value, origin: &str, line: u32) -> Result<TimedAct
         });
     }
     if let Some(unknown) = object.keys().find(|k| !ENVELOPE_KEYS.contains(&k.as_str())) {
-        let message = if duplicate_key_message(unknown).starts_with("key '") {
+        let message = if agent_policy_core::json::looks_like_field_name(unknown) {
             format!("unknown field '{unknown}' in an envelope")
         } else {
             "unknown field in an envelope".to_owned()
