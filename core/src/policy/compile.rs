@@ -343,6 +343,18 @@ impl CompiledPolicy {
                 SUPPORTED_VERSION.to_owned()
             }
         };
+        if let Some(d) = &root.default
+            && d.value == Outcome::Terminate
+        {
+            // A terminate default would make every unmatched effect end the session, and
+            // adding a deny rule would then loosen decisions: deny is the strictest default.
+            sink.errors.push(at(
+                &root.origin,
+                d.span,
+                Error::new(ErrorCode::PolicyBadValue, "'default' cannot be terminate")
+                    .with_help("use `default: deny`; terminate is for rules and escalation"),
+            ));
+        }
         for doc in &overrides {
             if let Some(d) = &doc.default {
                 sink.errors.push(at(
