@@ -1,85 +1,106 @@
 //! Canonical JSON and the deterministic hashes built on it. Object keys are always written
 //! sorted, whatever map type serde_json was built with, so every surface hashes the same bytes.
 
-use std::fmt::Write as _;
-
 use sha2::{Digest, Sha256};
 
-/// Takes `value` and returns it with sorted object keys, rebuilding only the maps whose keys
-/// are out of order (none, when serde_json keeps maps sorted).
-pub fn canonicalize_owned(value: serde_json::Value) -> serde_json::Value {
+/// Whether every object in `value` already has its keys in sorted order.
+fn is_sorted(value: &serde_json::Value) -> bool {
     use serde_json::Value;
     match value {
         Value::Object(map) => {
-            let sorted = map.keys().zip(map.keys().skip(1)).all(|(a, b)| a <= b);
-            let mut entries: Vec<(String, Value)> = map
-                .into_iter()
-                .map(|(k, v)| (k, canonicalize_owned(v)))
-                .collect();
-            if !sorted {
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
-            }
+            map.keys().zip(map.keys().skip(1)).all(|(a, b)| a <= b) && map.values().all(is_sorted)
+        }
+        Value::Array(items) => items.iter().all(is_sorted),
+        _ => true,
+    }
+}
+
+/// Takes `value` and returns it with sorted object keys. With serde_json's default sorted
+/// maps this returns the value untouched; it rebuilds maps only when some are out of order.
+pub fn canonicalize_owned(value: serde_json::Value) -> serde_json::Value {
+    if is_sorted(&value) {
+        return value;
+    }
+    rebuild_sorted(value)
+}
+
+fn rebuild_sorted(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> =
+                map.into_iter().map(|(k, v)| (k, rebuild_sorted(v))).collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
             Value::Object(entries.into_iter().collect())
         }
-        Value::Array(items) => Value::Array(items.into_iter().map(canonicalize_owned).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(rebuild_sorted).collect()),
         other => other,
     }
 }
 
 /// Writes `value` as compact JSON with sorted object keys.
 pub fn to_canonical_string(value: &serde_json::Value) -> String {
-    let mut out = String::with_capacity(256);
+    let mut out = Vec::with_capacity(256);
     write_canonical(value, &mut out);
-    out
+    // serde_json writes UTF-8 only.
+    String::from_utf8(out).unwrap_or_default()
 }
 
-fn write_canonical(value: &serde_json::Value, out: &mut String) {
+fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) {
     use serde_json::Value;
     match value {
         Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_unstable();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
+            out.push(b'{');
+            let sorted = map.keys().zip(map.keys().skip(1)).all(|(a, b)| a <= b);
+            let write_entry = |i: usize, k: &String, v: &Value, out: &mut Vec<u8>| {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
-                write_scalar(&Value::String(k.clone()), out);
-                out.push(':');
-                if let Some(v) = map.get(k) {
-                    write_canonical(v, out);
+                write_scalar(k, out);
+                out.push(b':');
+                write_canonical(v, out);
+            };
+            if sorted {
+                for (i, (k, v)) in map.iter().enumerate() {
+                    write_entry(i, k, v, out);
+                }
+            } else {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                for (i, (k, v)) in entries.into_iter().enumerate() {
+                    write_entry(i, k, v, out);
                 }
             }
-            out.push('}');
+            out.push(b'}');
         }
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, v) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_canonical(v, out);
             }
-            out.push(']');
+            out.push(b']');
         }
         scalar => write_scalar(scalar, out),
     }
 }
 
-fn write_scalar(value: &serde_json::Value, out: &mut String) {
-    // Serialising a JSON scalar cannot fail.
-    if let Ok(text) = serde_json::to_string(value) {
-        out.push_str(&text);
-    }
+fn write_scalar<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
+    // Serialising a JSON scalar into memory cannot fail.
+    let _ = serde_json::to_writer(out, value);
 }
 
 /// Lowercase hex of the SHA-256 of `text`.
 pub fn sha256_hex(text: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(text.as_bytes());
     let mut out = String::with_capacity(64);
     for b in digest {
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{b:02x}");
+        for nibble in [b >> 4, b & 0xf] {
+            out.push(char::from(*HEX.get(usize::from(nibble)).unwrap_or(&b'0')));
+        }
     }
     out
 }

@@ -9,7 +9,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::action::Action;
-use crate::canonical::{canonicalize_owned, short_id, to_canonical_string};
+use crate::canonical::{canonicalize_owned, sha256_hex, short_id, to_canonical_string};
 use crate::decision::{Alert, Decision, Match};
 use crate::effects::derive::derive_effects;
 use crate::effects::{Effect, EffectKind};
@@ -302,14 +302,15 @@ pub fn evaluate(
             effect: h.effect,
         })
         .collect();
-    let action_text = to_canonical_string(value);
+    // One hash of the canonical action serves both ids.
+    let action_hash = sha256_hex(&to_canonical_string(value));
     let action_id = match &action.id {
         Some(id) => id.clone(),
-        None => short_id("act_", &action_text),
+        None => format!("act_{}", action_hash.get(..24).unwrap_or(&action_hash)),
     };
     let decision_id = short_id(
         "dec_",
-        &format!("{}\n{action_text}\n{sequence}\n{timestamp}", policy.hash),
+        &format!("{}\n{action_hash}\n{sequence}\n{timestamp}", policy.hash),
     );
     let matched = hits
         .into_iter()

@@ -185,17 +185,25 @@ pub fn derive_effects(action: &Action, custom: &[CustomAdapter]) -> Result<Vec<E
 
 /// Removes effects equal to an earlier one except for `via`, keeping the first.
 fn dedup(effects: Vec<Effect>) -> Vec<Effect> {
+    // Actions have a handful of effects: a quadratic scan beats hashing them. Long command
+    // lines can have more; past a threshold fall back to a hash set.
+    const LINEAR: usize = 32;
+    let mut kept: Vec<Effect> = Vec::with_capacity(effects.len());
+    if effects.len() <= LINEAR {
+        for e in effects {
+            if !kept.iter().any(|k| k.same_except_via(&e)) {
+                kept.push(e);
+            }
+        }
+        return kept;
+    }
     let mut seen = HashSet::new();
-    effects
-        .into_iter()
-        .filter(|e| {
-            let mut key = e.clone();
-            key.via = String::new();
-            // Serialising an effect cannot fail: it holds only strings, numbers and bools.
-            let text = serde_json::to_string(&key).unwrap_or_default();
-            seen.insert(text)
-        })
-        .collect()
+    for e in effects {
+        if seen.insert(e.key_except_via()) {
+            kept.push(e);
+        }
+    }
+    kept
 }
 
 #[cfg(test)]

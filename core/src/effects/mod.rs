@@ -105,7 +105,7 @@ fn is_false(b: &bool) -> bool {
 }
 
 /// One normalised effect of an action. Fields that do not apply to the kind are absent in JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[non_exhaustive]
 pub struct Effect {
     /// What the effect does.
@@ -182,6 +182,33 @@ impl Effect {
             lines_changed: None,
             via: via.into(),
         }
+    }
+
+    /// Whether two effects are the same but for where they came from.
+    pub fn same_except_via(&self, other: &Effect) -> bool {
+        self.kind == other.kind
+            && self.path == other.path
+            && self.outside_workspace == other.outside_workspace
+            && self.recursive == other.recursive
+            && self.command == other.command
+            && self.program == other.program
+            && self.argv == other.argv
+            && self.opaque == other.opaque
+            && self.url == other.url
+            && self.host == other.host
+            && self.port == other.port
+            && self.method == other.method
+            && self.upload == other.upload
+            && self.metadata_endpoint == other.metadata_endpoint
+            && self.tool == other.tool
+            && self.lines_changed == other.lines_changed
+    }
+
+    /// A hashable key of everything but `via` (see [`Effect::same_except_via`]).
+    pub fn key_except_via(&self) -> impl std::hash::Hash + Eq + use<> {
+        let mut key = self.clone();
+        key.via = String::new();
+        key
     }
 
     /// A short phrase naming what the effect does, for reasons: "reading .env",
