@@ -28,8 +28,10 @@ fn rebuild_sorted(value: serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
     match value {
         Value::Object(map) => {
-            let mut entries: Vec<(String, Value)> =
-                map.into_iter().map(|(k, v)| (k, rebuild_sorted(v))).collect();
+            let mut entries: Vec<(String, Value)> = map
+                .into_iter()
+                .map(|(k, v)| (k, rebuild_sorted(v)))
+                .collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
             Value::Object(entries.into_iter().collect())
         }
@@ -113,5 +115,5 @@ pub fn sha256_prefixed(text: &str) -> String {
 /// `prefix` + the first 24 hex digits of the SHA-256 of `text` (96 bits: ids, not secrets).
 pub fn short_id(prefix: &str, text: &str) -> String {
     let hex = sha256_hex(text);
-    format!("{prefix}{}", hex.get(..24).unwrap_or(&hex))
+    [prefix, hex.get(..24).unwrap_or(&hex)].concat()
 }

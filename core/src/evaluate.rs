@@ -182,7 +182,7 @@ pub fn evaluate(
     let mut candidates: Vec<u32> = Vec::new();
     let mut unmatched: Option<usize> = None;
     for (i, effect) in effects.iter().enumerate() {
-        policy.candidates(effect, facts.tool, &mut candidates);
+        policy.candidates(effect, facts.tool, facts.agent_type, &mut candidates);
         let before = hits.len();
         for &r in &candidates {
             let Some(rule) = usize::try_from(r).ok().and_then(|r| policy.rules.get(r)) else {
@@ -249,34 +249,39 @@ pub fn evaluate(
     let lead = deciding
         .iter()
         .min_by(|a, b| (b.risk, a.effect, &a.rule_id).cmp(&(a.risk, b.effect, &b.rule_id)));
-    let reason = match lead {
-        Some(h) if h.rule_id == "default" => {
-            let what = effects
-                .get(h.effect)
-                .map_or_else(|| "the action".to_owned(), Effect::describe);
-            format!("{what} {}: {}", decision.phrase(), h.reason)
+    let reason = {
+        let mut r = String::with_capacity(160);
+        match lead {
+            Some(h) => {
+                match effects.get(h.effect) {
+                    Some(e) => e.describe_into(&mut r),
+                    None => r.push_str("the action"),
+                }
+                r.push(' ');
+                r.push_str(decision.phrase());
+                if h.rule_id != "default" {
+                    r.push_str(" by ");
+                    r.push_str(&h.rule_id);
+                    if let Some(p) = &h.pattern {
+                        r.push_str(" (matched '");
+                        r.push_str(p);
+                        r.push_str("')");
+                    }
+                }
+                r.push_str(": ");
+                r.push_str(&h.reason);
+                if h.rule_id != "default" && policy_ids.len() > 1 {
+                    r.push_str(" (and ");
+                    r.push_str(&(policy_ids.len() - 1).to_string());
+                    r.push_str(" more)");
+                }
+            }
+            None => {
+                r.push_str("the action ");
+                r.push_str(decision.phrase());
+            }
         }
-        Some(h) => {
-            let what = effects
-                .get(h.effect)
-                .map_or_else(|| "the action".to_owned(), Effect::describe);
-            let matched = h
-                .pattern
-                .as_deref()
-                .map(|p| format!(" (matched '{p}')"))
-                .unwrap_or_default();
-            let more = match policy_ids.len() {
-                0 | 1 => String::new(),
-                n => format!(" (and {} more)", n - 1),
-            };
-            format!(
-                "{what} {} by {}{matched}: {}{more}",
-                decision.phrase(),
-                h.rule_id,
-                h.reason
-            )
-        }
-        None => format!("the action {}", decision.phrase()),
+        r
     };
     let signals = u8::try_from(action.context.risk_signals.len().min(3)).unwrap_or(3);
     let risk_score = deciding
@@ -306,11 +311,20 @@ pub fn evaluate(
     let action_hash = sha256_hex(&to_canonical_string(value));
     let action_id = match &action.id {
         Some(id) => id.clone(),
-        None => format!("act_{}", action_hash.get(..24).unwrap_or(&action_hash)),
+        None => ["act_", action_hash.get(..24).unwrap_or(&action_hash)].concat(),
     };
     let decision_id = short_id(
         "dec_",
-        &format!("{}\n{action_hash}\n{sequence}\n{timestamp}", policy.hash),
+        &[
+            policy.hash.as_str(),
+            "\n",
+            &action_hash,
+            "\n",
+            &sequence.to_string(),
+            "\n",
+            &timestamp,
+        ]
+        .concat(),
     );
     let matched = hits
         .into_iter()

@@ -485,7 +485,7 @@ pub fn builtin_effects(
             kind,
             p,
             recursive,
-            &format!("$.args.{key}"),
+            &["$.args.", key].concat(),
             base,
         ))
     };
@@ -701,7 +701,7 @@ fn mcp_effects(tool: &str, r: &ArgReader<'_>, base: &PathBase<'_>) -> Result<Vec
             kind,
             r.req_str(key)?,
             recursive,
-            &format!("$.args.{key}"),
+            &["$.args.", key].concat(),
             base,
         ))
     };

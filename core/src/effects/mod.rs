@@ -214,30 +214,36 @@ impl Effect {
     /// A short phrase naming what the effect does, for reasons: "reading .env",
     /// "running `rm -rf /`", "a request to evil.example".
     pub fn describe(&self) -> String {
+        let mut out = String::with_capacity(64);
+        self.describe_into(&mut out);
+        out
+    }
+
+    /// Appends [`Effect::describe`] to `out`.
+    pub fn describe_into(&self, out: &mut String) {
         let path = self.path.as_deref().unwrap_or("?");
-        match self.kind {
-            EffectKind::FileRead if self.recursive => format!("reading the tree {path}"),
-            EffectKind::FileRead => format!("reading {path}"),
-            EffectKind::FileWrite => format!("writing {path}"),
-            EffectKind::FileDelete if self.recursive => format!("deleting the tree {path}"),
-            EffectKind::FileDelete => format!("deleting {path}"),
+        let [head, tail]: [&str; 2] = match self.kind {
+            EffectKind::FileRead if self.recursive => ["reading the tree ", path],
+            EffectKind::FileRead => ["reading ", path],
+            EffectKind::FileWrite => ["writing ", path],
+            EffectKind::FileDelete if self.recursive => ["deleting the tree ", path],
+            EffectKind::FileDelete => ["deleting ", path],
             EffectKind::CommandExec => {
-                format!("running `{}`", self.command.as_deref().unwrap_or("?"))
+                out.push_str("running `");
+                out.push_str(self.command.as_deref().unwrap_or("?"));
+                out.push('`');
+                return;
             }
-            EffectKind::NetworkRequest => {
-                let host = self.host.as_deref().unwrap_or("?");
-                if self.upload {
-                    format!("an upload to {host}")
-                } else {
-                    format!("a request to {host}")
-                }
+            EffectKind::NetworkRequest if self.upload => {
+                ["an upload to ", self.host.as_deref().unwrap_or("?")]
             }
-            EffectKind::ToolCall => {
-                format!("calling tool {}", self.tool.as_deref().unwrap_or("?"))
-            }
-            EffectKind::CredentialRequest => "a credential request".to_owned(),
-            EffectKind::PipelineRun => "a pipeline run".to_owned(),
-            EffectKind::MessageSend => "sending a message".to_owned(),
-        }
+            EffectKind::NetworkRequest => ["a request to ", self.host.as_deref().unwrap_or("?")],
+            EffectKind::ToolCall => ["calling tool ", self.tool.as_deref().unwrap_or("?")],
+            EffectKind::CredentialRequest => ["a credential request", ""],
+            EffectKind::PipelineRun => ["a pipeline run", ""],
+            EffectKind::MessageSend => ["sending a message", ""],
+        };
+        out.push_str(head);
+        out.push_str(tail);
     }
 }

@@ -61,8 +61,13 @@ pub struct LimitRule {
 /// Rules of one effect kind, indexed.
 #[derive(Debug, Clone, Default)]
 struct Bucket {
-    /// Rules whose tool condition is a list of literal names: name → rules.
+    /// Rules whose tool condition is a list of literal names and that name no agent type:
+    /// tool → rules.
     by_tool: HashMap<String, Vec<u32>>,
+    /// The same for rules that also name agent types: tool → agent type → rules.
+    by_tool_agent: HashMap<String, HashMap<String, Vec<u32>>>,
+    /// Rules that name agent types but cannot be indexed otherwise: agent type → rules.
+    by_agent: HashMap<String, Vec<u32>>,
     /// Rules with a plain path condition: one glob set over all their patterns.
     path_set: Option<GlobSet>,
     /// For each glob of `path_set`, its rule.
@@ -625,14 +630,30 @@ impl CompiledPolicy {
 
     /// The rules that may match an effect of `kind` with this `tool` and `path`, by index,
     /// ascending. Candidates still have to pass [`Cond::check`].
-    pub fn candidates(&self, effect: &Effect, tool: Option<&str>, out: &mut Vec<u32>) {
+    pub fn candidates(
+        &self,
+        effect: &Effect,
+        tool: Option<&str>,
+        agent_type: Option<&str>,
+        out: &mut Vec<u32>,
+    ) {
         out.clear();
         let Some(bucket) = self.buckets.get(effect.kind.index()) else {
             return;
         };
         out.extend_from_slice(&bucket.rest);
-        if let Some(tool) = effect.tool.as_deref().or(tool)
-            && let Some(list) = bucket.by_tool.get(tool)
+        if let Some(tool) = effect.tool.as_deref().or(tool) {
+            if let Some(list) = bucket.by_tool.get(tool) {
+                out.extend_from_slice(list);
+            }
+            if let Some(agent) = agent_type
+                && let Some(list) = bucket.by_tool_agent.get(tool).and_then(|m| m.get(agent))
+            {
+                out.extend_from_slice(list);
+            }
+        }
+        if let Some(agent) = agent_type
+            && let Some(list) = bucket.by_agent.get(agent)
         {
             out.extend_from_slice(list);
         }
@@ -713,8 +734,17 @@ fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
             };
             match (&rule.cond.tool, &rule.cond.path) {
                 (Some(ListCond::In(set)), _) if set.texts().iter().all(|t| is_literal(t)) => {
+                    // INVARIANT: a rule naming agent types only matches effects of those
+                    // types, so indexing it under each (tool, type) loses no match.
                     for t in set.texts() {
-                        bucket.by_tool.entry(t).or_default().push(idx);
+                        if rule.cond.agent_type.is_empty() {
+                            bucket.by_tool.entry(t).or_default().push(idx);
+                        } else {
+                            let by_agent = bucket.by_tool_agent.entry(t).or_default();
+                            for a in &rule.cond.agent_type {
+                                by_agent.entry(a.clone()).or_default().push(idx);
+                            }
+                        }
                     }
                 }
                 (_, Some(ListCond::In(set))) if indexable_paths(set) => {
@@ -731,6 +761,11 @@ fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
                         }
                     }
                     bucket.path_rules_all.push(idx);
+                }
+                _ if !rule.cond.agent_type.is_empty() => {
+                    for a in &rule.cond.agent_type {
+                        bucket.by_agent.entry(a.clone()).or_default().push(idx);
+                    }
                 }
                 _ => bucket.rest.push(idx),
             }

@@ -406,6 +406,12 @@ impl Redactor {
         &self,
         value: &Value,
     ) -> (Value, Vec<Redaction>, FoundSecrets) {
+        if !self.may_find(value) {
+            // INVARIANT: `may_find` is conservative: false only when the full walk below would
+            // find nothing (no keyword anywhere, no detector without keywords, no key naming
+            // a secret). Most actions take this path, which costs one scan and one clone.
+            return (value.clone(), Vec::new(), FoundSecrets::default());
+        }
         let mut walk = Walk {
             redactor: self,
             findings: Vec::new(),
@@ -415,6 +421,36 @@ impl Redactor {
         let redacted = walk.value(value, None);
         let secrets = FoundSecrets::new(walk.secrets);
         (redacted, walk.findings, secrets)
+    }
+
+    /// Whether the walk could find anything in `value`.
+    fn may_find(&self, value: &Value) -> bool {
+        if self.detectors.is_empty() && !self.keyed {
+            return false;
+        }
+        if !self.prefilter.always.is_empty() {
+            return true;
+        }
+        let hit = |text: &str| {
+            self.prefilter
+                .automaton
+                .as_ref()
+                .is_some_and(|ac| ac.is_match(text))
+        };
+        match value {
+            Value::String(s) => hit(s),
+            Value::Array(items) => items.iter().any(|v| self.may_find(v)),
+            Value::Object(map) => map.iter().any(|(k, v)| {
+                hit(k)
+                    || (self.keyed
+                        && (detectors::secret_key_kind(k).is_some()
+                            || (NAME_MEMBERS.contains(&k.as_str())
+                                && v.as_str()
+                                    .is_some_and(|n| detectors::secret_key_kind(n).is_some()))))
+                    || self.may_find(v)
+            }),
+            _ => false,
+        }
     }
 
     /// Replaces every secret in `text`; `location` is the JSON path reported in findings.
