@@ -96,14 +96,9 @@ fn write_scalar<T: serde::Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) {
 
 /// Lowercase hex of the SHA-256 of `text`.
 pub fn sha256_hex(text: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(text.as_bytes());
     let mut out = String::with_capacity(64);
-    for b in digest {
-        for nibble in [b >> 4, b & 0xf] {
-            out.push(char::from(*HEX.get(usize::from(nibble)).unwrap_or(&b'0')));
-        }
-    }
+    push_hex(&mut out, &digest);
     out
 }
 
@@ -112,8 +107,45 @@ pub fn sha256_prefixed(text: &str) -> String {
     format!("sha256:{}", sha256_hex(text))
 }
 
-/// `prefix` + the first 24 hex digits of the SHA-256 of `text` (96 bits: ids, not secrets).
-pub fn short_id(prefix: &str, text: &str) -> String {
-    let hex = sha256_hex(text);
-    [prefix, hex.get(..24).unwrap_or(&hex)].concat()
+
+/// Appends the lowercase hex of `bytes` to `out`.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for b in bytes {
+        for nibble in [b >> 4, b & 0xf] {
+            out.push(char::from(*HEX.get(usize::from(nibble)).unwrap_or(&b'0')));
+        }
+    }
+}
+
+/// The deterministic ids of one evaluation, from one streaming hash: `act_` + 24 hex digits
+/// of SHA-256(canonical action), and `dec_` + 24 hex digits of SHA-256(canonical action, "\n",
+/// policy hash, "\n", sequence, "\n", timestamp).
+pub fn evaluation_ids(
+    action_text: &str,
+    policy_hash: &str,
+    sequence: u64,
+    timestamp: &str,
+) -> (String, String) {
+    let mut hasher = Sha256::new();
+    hasher.update(action_text.as_bytes());
+    let action_digest = hasher.clone().finalize();
+    for part in [
+        "\n",
+        policy_hash,
+        "\n",
+        &sequence.to_string(),
+        "\n",
+        timestamp,
+    ] {
+        hasher.update(part.as_bytes());
+    }
+    let decision_digest = hasher.finalize();
+    let mut action_id = String::with_capacity(28);
+    action_id.push_str("act_");
+    push_hex(&mut action_id, action_digest.get(..12).unwrap_or_default());
+    let mut decision_id = String::with_capacity(28);
+    decision_id.push_str("dec_");
+    push_hex(&mut decision_id, decision_digest.get(..12).unwrap_or_default());
+    (action_id, decision_id)
 }

@@ -78,6 +78,9 @@ pub struct Engine {
 }
 
 fn decode_source(source: &PolicySource<'_>) -> Result<PolicyDoc, Error> {
+    if source.format == SourceFormat::Json {
+        crate::json::check_strict_policy(source.text, source.origin)?;
+    }
     let node = policy::source::parse(source.text, source.origin)?;
     if source.format == SourceFormat::Json && !source.text.trim_start().starts_with('{') {
         return Err(

@@ -9,7 +9,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::action::Action;
-use crate::canonical::{canonicalize_owned, sha256_hex, short_id, to_canonical_string};
+use crate::canonical::{canonicalize_owned, evaluation_ids, to_canonical_string};
 use crate::decision::{Alert, Decision, Match};
 use crate::effects::derive::derive_effects;
 use crate::effects::{Effect, EffectKind};
@@ -49,7 +49,7 @@ pub fn normalize_timestamp(now: &str) -> Result<String, Error> {
 }
 
 /// The facts shared by every effect of the action.
-fn facts<'a>(policy: &'a CompiledPolicy, action: &'a Action) -> Facts<'a> {
+fn facts<'a>(policy: &'a CompiledPolicy, action: &'a Action, has_secret: bool) -> Facts<'a> {
     let agent_type = action.agent.agent_type.as_deref();
     let policy_tier = agent_type.and_then(|t| policy.tiers.get(t).copied());
     // The action may claim a tier; the claim can lower the policy's tier, never raise it.
@@ -66,6 +66,7 @@ fn facts<'a>(policy: &'a CompiledPolicy, action: &'a Action) -> Facts<'a> {
         branch: action.context.branch.as_deref(),
         tool: action.tool.as_deref(),
         known_hosts: Some(&policy.known_hosts),
+        has_secret,
     }
 }
 
@@ -158,7 +159,8 @@ pub fn rule_matches(
 ) -> Result<bool, Error> {
     let action = Action::from_value(value)?;
     let effects = derive_effects(&action, &policy.adapters)?;
-    let facts = facts(policy, &action);
+    let (_, found, _) = policy.redactor.redact_value_with_secrets(value);
+    let facts = facts(policy, &action, !found.is_empty());
     Ok(effects.iter().any(|e| rule.cond.check(e, &facts).is_some()))
 }
 
@@ -176,7 +178,7 @@ pub fn evaluate(
     if !redactions.is_empty() {
         scrub(policy, &secrets, &mut effects);
     }
-    let facts = facts(policy, &action);
+    let facts = facts(policy, &action, !redactions.is_empty());
 
     let mut hits: Vec<Hit> = Vec::new();
     let mut candidates: Vec<u32> = Vec::new();
@@ -211,7 +213,7 @@ pub fn evaluate(
             outcome: Outcome::Redact,
             effect: 0,
             pattern: Some(r.kind.clone()),
-            reason: format!("a {} at {} is replaced by its marker", r.kind, r.location),
+            reason: format!("secret of kind {} at {} replaced by its marker", r.kind, r.location),
             risk: Outcome::Redact.default_risk(),
             approver_role: None,
         });
@@ -307,25 +309,13 @@ pub fn evaluate(
             effect: h.effect,
         })
         .collect();
-    // One hash of the canonical action serves both ids.
-    let action_hash = sha256_hex(&to_canonical_string(value));
-    let action_id = match &action.id {
-        Some(id) => id.clone(),
-        None => ["act_", action_hash.get(..24).unwrap_or(&action_hash)].concat(),
-    };
-    let decision_id = short_id(
-        "dec_",
-        &[
-            policy.hash.as_str(),
-            "\n",
-            &action_hash,
-            "\n",
-            &sequence.to_string(),
-            "\n",
-            &timestamp,
-        ]
-        .concat(),
+    let (derived_action_id, decision_id) = evaluation_ids(
+        &to_canonical_string(value),
+        &policy.hash,
+        sequence,
+        &timestamp,
     );
+    let action_id = action.id.clone().unwrap_or(derived_action_id);
     let matched = hits
         .into_iter()
         .map(|h| Match {

@@ -16,12 +16,49 @@ use crate::error::{Error, ErrorCode};
 /// is the line number of the text's first line in its file (1 for a whole file). Messages
 /// never quote the input's values.
 pub fn parse_strict(text: &str, origin: &str, first_line: u32) -> Result<Value, Error> {
+    parse(text, origin, first_line).map_err(|e| e.into_error(ErrorCode::ActionSyntax, "the action"))
+}
+
+/// Checks that a JSON policy is strict JSON (the YAML parser that reads it for spans would
+/// also take comments and trailing commas). Errors carry code `policy.syntax`.
+pub fn check_strict_policy(text: &str, origin: &str) -> Result<(), Error> {
+    parse(text, origin, 1)
+        .map(|_| ())
+        .map_err(|e| e.into_error(ErrorCode::PolicySyntax, "the policy"))
+}
+
+/// A JSON reading failure, before it is worded for its subject.
+enum Failure {
+    Empty { origin: String, line: u32 },
+    Invalid { origin: String, line: u32, column: u32, message: String },
+}
+
+impl Failure {
+    fn into_error(self, code: ErrorCode, subject: &str) -> Error {
+        match self {
+            Failure::Empty { origin, line } => Error::new(code, format!("{subject} is empty"))
+                .with_help("give one JSON object")
+                .at(&origin, line, 1),
+            Failure::Invalid {
+                origin,
+                line,
+                column,
+                message,
+            } => Error::new(code, format!("{subject} is not valid json: {message}"))
+                .with_help(format!(
+                    "{subject} is one strict JSON object; check quotes, commas and brackets"
+                ))
+                .at(&origin, line, column),
+        }
+    }
+}
+
+fn parse(text: &str, origin: &str, first_line: u32) -> Result<Value, Failure> {
     if text.trim().is_empty() {
-        return Err(Error::new(ErrorCode::ActionSyntax, "the action is empty")
-            .with_help(
-                "give one JSON object, like {\"tool\": \"Read\", \"args\": {\"file_path\": \"src/main.ts\"}}",
-            )
-            .at(origin, first_line.max(1), 1));
+        return Err(Failure::Empty {
+            origin: origin.to_owned(),
+            line: first_line.max(1),
+        });
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let parsed = StrictValue::deserialize(&mut deserializer).and_then(|v| {
@@ -31,7 +68,7 @@ pub fn parse_strict(text: &str, origin: &str, first_line: u32) -> Result<Value, 
     parsed.map_err(|e| json_error(&e, origin, first_line))
 }
 
-fn json_error(error: &serde_json::Error, origin: &str, first_line: u32) -> Error {
+fn json_error(error: &serde_json::Error, origin: &str, first_line: u32) -> Failure {
     let line = u32::try_from(error.line())
         .unwrap_or(u32::MAX)
         .saturating_add(first_line.saturating_sub(1))
@@ -42,12 +79,12 @@ fn json_error(error: &serde_json::Error, origin: &str, first_line: u32) -> Error
         .rfind(" at line ")
         .and_then(|cut| full.get(..cut))
         .unwrap_or(&full);
-    Error::new(
-        ErrorCode::ActionSyntax,
-        format!("the action is not valid json: {message}"),
-    )
-    .with_help("an action is one JSON object (SPEC §3); check quotes, commas and brackets")
-    .at(origin, line, column)
+    Failure::Invalid {
+        origin: origin.to_owned(),
+        line,
+        column,
+        message: message.to_owned(),
+    }
 }
 
 /// A JSON value built by a visitor that refuses duplicate object keys.

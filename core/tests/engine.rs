@@ -275,5 +275,9 @@ fn a_key_written_twice_is_refused_not_guessed() {
         )
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::ActionSyntax);
-    assert!(err.message.contains("'command' appears twice"), "{}", err.message);
+    assert!(
+        err.message.contains("'command' appears twice"),
+        "{}",
+        err.message
+    );
 }

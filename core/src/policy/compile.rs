@@ -200,19 +200,22 @@ pub(super) fn host_patterns(origin: &str, list: &[Spanned<String>]) -> Result<Ho
                 )
         })?;
         if negated {
-            out.exclude.push(pattern);
+            out.exclude.push((0, pattern));
         } else {
-            out.include.push(pattern);
+            out.include.push((0, pattern));
         }
     }
     Ok(out)
 }
 
+/// Joins host lists of several files, each its own group.
 pub(super) fn concat_hosts(lists: Vec<HostList>) -> HostList {
     let mut out = HostList::default();
-    for l in lists {
-        out.include.extend(l.include);
-        out.exclude.extend(l.exclude);
+    for (group, l) in (0u32..).zip(lists) {
+        out.include
+            .extend(l.include.into_iter().map(|(_, p)| (group, p)));
+        out.exclude
+            .extend(l.exclude.into_iter().map(|(_, p)| (group, p)));
     }
     out
 }
@@ -267,6 +270,7 @@ fn compile_match(origin: &str, m: &RuleMatch, allow_mode: bool) -> Result<Cond, 
         metadata_endpoint: m.metadata_endpoint.as_ref().map(|s| s.value),
         opaque: m.opaque.as_ref().map(|s| s.value),
         known_host: m.known_host.as_ref().map(|s| s.value),
+        secret: m.secret.as_ref().map(|s| s.value),
     })
 }
 
@@ -458,6 +462,7 @@ impl CompiledPolicy {
             approval_rules(
                 &mut sink,
                 doc,
+                std::ptr::eq(*doc, &root),
                 &doc.constraints.require_human_approval,
                 &mut rules,
             );

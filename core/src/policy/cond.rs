@@ -85,6 +85,8 @@ pub struct Cond {
     pub opaque: Option<bool>,
     /// Whether the host is one of the policy's network exceptions.
     pub known_host: Option<bool>,
+    /// Whether the action carries a secret.
+    pub secret: Option<bool>,
 }
 
 /// What an action says about who acts and where, shared by all its effects.
@@ -106,6 +108,8 @@ pub struct Facts<'a> {
     pub tool: Option<&'a str>,
     /// The policy's `permissions.network.exceptions`: the hosts it knows.
     pub known_hosts: Option<&'a HostList>,
+    /// Whether the redaction detectors found a secret in the action.
+    pub has_secret: bool,
 }
 
 fn flag_holds(want: Option<bool>, have: bool) -> bool {
@@ -126,6 +130,7 @@ impl Cond {
             || !flag_holds(self.recursive, effect.recursive)
             || !flag_holds(self.metadata_endpoint, effect.metadata_endpoint)
             || !flag_holds(self.opaque, effect.opaque)
+            || !flag_holds(self.secret, facts.has_secret)
             || !self.known_host.is_none_or(|want| {
                 effect
                     .host
@@ -309,6 +314,7 @@ impl Cond {
             ("metadata_endpoint", self.metadata_endpoint),
             ("opaque", self.opaque),
             ("known_host", self.known_host),
+            ("secret", self.secret),
         ] {
             if let Some(v) = v {
                 put(k, json!(v));
@@ -321,32 +327,45 @@ impl Cond {
 /// A list of host patterns with `!` exclusions.
 #[derive(Debug, Clone, Default)]
 pub struct HostList {
-    pub(super) include: Vec<HostPattern>,
-    pub(super) exclude: Vec<HostPattern>,
+    /// Included patterns with their group (the file they came from).
+    pub(super) include: Vec<(u32, HostPattern)>,
+    /// `!` patterns: they only exclude within their own group.
+    pub(super) exclude: Vec<(u32, HostPattern)>,
 }
 
 impl HostList {
-    /// The first included pattern matching `host` (`*` for an exclusion-only list), unless
-    /// an exclusion matches.
+    /// The smallest included pattern matching `host` whose group has no matching exclusion
+    /// (`*` for a group of exclusions only).
     pub fn find(&self, host: &str) -> Option<&str> {
-        if self.exclude.iter().any(|p| p.matches(host)) {
-            return None;
-        }
-        if self.include.is_empty() {
-            return (!self.exclude.is_empty()).then_some("*");
-        }
-        self.include
+        let excluded: Vec<u32> = self
+            .exclude
             .iter()
-            .find(|p| p.matches(host))
-            .map(HostPattern::as_str)
+            .filter(|(_, p)| p.matches(host))
+            .map(|(g, _)| *g)
+            .collect();
+        let found = self
+            .include
+            .iter()
+            .filter(|(g, p)| !excluded.contains(g) && p.matches(host))
+            .map(|(_, p)| p.as_str())
+            .min();
+        if found.is_some() {
+            return found;
+        }
+        self.exclude
+            .iter()
+            .any(|(g, _)| {
+                !excluded.contains(g) && !self.include.iter().any(|(ig, _)| ig == g)
+            })
+            .then_some("*")
     }
 
     pub(super) fn texts(&self) -> Vec<String> {
         let mut out: Vec<String> = self
             .include
             .iter()
-            .map(|p| p.as_str().to_owned())
-            .chain(self.exclude.iter().map(|p| format!("!{}", p.as_str())))
+            .map(|(_, p)| p.as_str().to_owned())
+            .chain(self.exclude.iter().map(|(_, p)| format!("!{}", p.as_str())))
             .collect();
         out.sort();
         out

@@ -94,6 +94,7 @@ const MATCH_KEYS: &[&str] = &[
     "recursive",
     "metadata_endpoint",
     "known_host",
+    "secret",
     "opaque",
 ];
 const EXAMPLES_KEYS: &[&str] = &["match", "no_match"];
@@ -938,6 +939,7 @@ impl Decoder<'_> {
                 "recursive" => out.recursive = self.bool(key, value),
                 "metadata_endpoint" => out.metadata_endpoint = self.bool(key, value),
                 "known_host" => out.known_host = self.bool(key, value),
+                "secret" => out.secret = self.bool(key, value),
                 "opaque" => out.opaque = self.bool(key, value),
                 // Unknown keys were reported by `fields`.
                 _ => {}

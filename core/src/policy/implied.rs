@@ -22,6 +22,8 @@ pub(super) struct Merged {
     fs_allow: Vec<(String, Spanned<String>)>,
     fs_deny: Vec<(String, Spanned<String>)>,
     fs_exceptions: Vec<Spanned<String>>,
+    /// The root's origin, when the root has a filesystem deny list.
+    fs_root_deny_origin: Option<String>,
     fs_unlisted: Option<Outcome>,
     cmd_allow: Vec<(String, Spanned<String>)>,
     cmd_deny: Vec<(String, Spanned<String>)>,
@@ -58,6 +60,9 @@ impl Merged {
             self.fs_deny.extend(tagged(o, &fs.deny));
             if is_root {
                 self.fs_exceptions.extend(fs.exceptions.iter().cloned());
+                if !fs.deny.is_empty() {
+                    self.fs_root_deny_origin = Some(o.to_owned());
+                }
             }
             self.fs_unlisted = stricter(self.fs_unlisted, fs.unlisted.as_ref().map(|s| s.value));
         }
@@ -100,21 +105,59 @@ fn per_origin<T>(
         .collect()
 }
 
-fn path_set(sink: &mut Sink, entries: &[(String, Spanned<String>)]) -> Option<PathSet> {
-    // Check every entry at its own origin, then build one set.
-    for (o, s) in entries {
-        sink.take(PathSet::compile(o, std::slice::from_ref(s)));
+/// Gives each origin its own group, in first-seen order: `!` entries of one file only
+/// exclude within that file's list.
+fn grouped(entries: &[(String, Spanned<String>)]) -> Vec<(u32, &str, &Spanned<String>)> {
+    let mut origins: Vec<&str> = Vec::new();
+    entries
+        .iter()
+        .map(|(o, s)| {
+            let group = match origins.iter().position(|x| *x == o.as_str()) {
+                Some(i) => i,
+                None => {
+                    origins.push(o.as_str());
+                    origins.len() - 1
+                }
+            };
+            (u32::try_from(group).unwrap_or(u32::MAX), o.as_str(), s)
+        })
+        .collect()
+}
+
+/// A permission list whose file gives only `!` entries would match everything else: refused,
+/// since it almost never means what it says and adding an entry to it would narrow it.
+fn refuse_exclusion_only(sink: &mut Sink, section: &str, entries: &[(String, Spanned<String>)]) {
+    let groups = grouped(entries);
+    let mut seen: Vec<u32> = Vec::new();
+    for (group, origin, first) in &groups {
+        if seen.contains(group) {
+            continue;
+        }
+        seen.push(*group);
+        let only_exclusions = groups
+            .iter()
+            .filter(|(g, _, _)| g == group)
+            .all(|(_, _, e)| e.value.starts_with('!'));
+        if only_exclusions {
+            sink.errors.push(at(
+                origin,
+                first.span,
+                Error::new(
+                    ErrorCode::PolicyBadValue,
+                    format!("'{section}' has only '!' entries in this file"),
+                )
+                .with_help("a '!' entry excludes from the entries beside it; list what the section covers, then the exceptions"),
+            ));
+        }
     }
-    let all: Vec<Spanned<String>> = entries.iter().map(|(_, s)| s.clone()).collect();
-    PathSet::compile("<merged>", &all).ok()
+}
+
+fn path_set(sink: &mut Sink, entries: &[(String, Spanned<String>)]) -> Option<PathSet> {
+    sink.take(PathSet::compile_grouped(&grouped(entries)))
 }
 
 fn name_set(sink: &mut Sink, entries: &[(String, Spanned<String>)]) -> Option<NameSet> {
-    for (o, s) in entries {
-        sink.take(NameSet::compile(o, std::slice::from_ref(s)));
-    }
-    let all: Vec<Spanned<String>> = entries.iter().map(|(_, s)| s.clone()).collect();
-    NameSet::compile("<merged>", &all).ok()
+    sink.take(NameSet::compile_grouped(&grouped(entries)))
 }
 
 /// Adds the rules of the merged `permissions`; returns the network exceptions (the known hosts).
@@ -125,13 +168,23 @@ pub(super) fn permission_rules(
 ) -> HostList {
     let file_kinds = KindSet::of(&FILE_KINDS);
     // Filesystem.
+    refuse_exclusion_only(sink, "permissions.filesystem.deny", &m.fs_deny);
+    refuse_exclusion_only(sink, "permissions.filesystem.allow", &m.fs_allow);
+    refuse_exclusion_only(sink, "permissions.tools.deny", &m.tool_deny);
+    refuse_exclusion_only(sink, "permissions.tools.allow", &m.tool_allow);
+    refuse_exclusion_only(sink, "permissions.network.deny", &m.net_deny);
+    refuse_exclusion_only(sink, "permissions.network.exceptions", &m.net_exceptions);
     if !m.fs_deny.is_empty() {
         let mut entries = m.fs_deny.clone();
-        entries.extend(
-            m.fs_exceptions
-                .iter()
-                .map(|e| (String::new(), Spanned::new(format!("!{}", e.value), e.span))),
-        );
+        // Root exceptions exempt paths from the root's own deny list only, and only when the
+        // root has one (an exceptions-only group would otherwise match everything).
+        if let Some(root) = &m.fs_root_deny_origin {
+            entries.extend(
+                m.fs_exceptions
+                    .iter()
+                    .map(|e| (root.clone(), Spanned::new(format!("!{}", e.value), e.span))),
+            );
+        }
         if let Some(set) = path_set(sink, &entries) {
             rules.push(implied(
                 "permissions.filesystem.deny",
@@ -390,6 +443,41 @@ pub(super) fn agent_rules(sink: &mut Sink, docs: &[&PolicyDoc], rules: &mut Vec<
     }
 }
 
+/// Commands a read-only tier may run: they read and report. What they write (redirections,
+/// `--output`) or run (`find -exec`) becomes effects of its own, which the tiers cap.
+const READ_ONLY_COMMANDS: &[&str] = &[
+    "git status",
+    "git diff",
+    "git log",
+    "git show",
+    "git blame",
+    "git ls-files",
+    "git rev-parse",
+    "git grep",
+    "ls",
+    "cat",
+    "head",
+    "tail",
+    "less",
+    "grep",
+    "rg",
+    "wc",
+    "pwd",
+    "tree",
+    "stat",
+    "file",
+    "diff",
+    "find",
+    "jq",
+    "echo",
+    "terraform plan",
+    "terraform show",
+    "terraform validate",
+    "kubectl get",
+    "kubectl describe",
+    "kubectl logs",
+];
+
 /// The capability caps of the autonomy tiers. A tier caps what allow lists can grant, so
 /// these are deny (or approval) rules: deny wins over any allow.
 pub(super) fn tier_rules(sink: &mut Sink, rules: &mut Vec<CompiledRule>) {
@@ -401,15 +489,44 @@ pub(super) fn tier_rules(sink: &mut Sink, rules: &mut Vec<CompiledRule>) {
     push(
         "read-only.changes",
         Outcome::Deny,
-        "the agent's tier is read-only: no file changes, commands, credentials or pipelines",
+        "the agent's tier is read-only: no file changes, credentials or pipelines",
         Cond {
             kinds: KindSet::of(&[
                 K::FileWrite,
                 K::FileDelete,
-                K::CommandExec,
                 K::CredentialRequest,
                 K::PipelineRun,
             ]),
+            tier: read_only.to_vec(),
+            ..Cond::default()
+        },
+    );
+    // Read-only tiers may run the commands that only read (their writes, redirections and
+    // the commands they wrap are effects of their own, capped by the rule above).
+    let readers: Vec<Spanned<String>> = READ_ONLY_COMMANDS
+        .iter()
+        .map(|s| Spanned::new((*s).to_owned(), Span::default()))
+        .collect();
+    if let Some(list) = sink.take(command_patterns("<tiers>", &readers)) {
+        push(
+            "read-only.commands",
+            Outcome::Deny,
+            "the agent's tier is read-only: only commands that read",
+            Cond {
+                kinds: KindSet::of(&[K::CommandExec]),
+                command: Some((ListCond::NotIn(list), true)),
+                tier: read_only.to_vec(),
+                ..Cond::default()
+            },
+        );
+    }
+    push(
+        "read-only.opaque",
+        Outcome::Deny,
+        "the agent's tier is read-only: a command whose program is not known statically may write",
+        Cond {
+            kinds: KindSet::of(&[K::CommandExec]),
+            opaque: Some(true),
             tier: read_only.to_vec(),
             ..Cond::default()
         },
@@ -553,11 +670,14 @@ pub(super) fn tier_rules(sink: &mut Sink, rules: &mut Vec<CompiledRule>) {
 pub(super) fn approval_rules(
     sink: &mut Sink,
     doc: &PolicyDoc,
+    is_root: bool,
     reqs: &[ApprovalRequirement],
     rules: &mut Vec<CompiledRule>,
 ) {
     let o = doc.origin.as_str();
-    let scope = if o.is_empty() || o == "<inline>" {
+    // Root entries are named by position alone, so the ids (and the policy hash) do not
+    // depend on how the root file was named when loaded; override entries name their file.
+    let scope = if is_root {
         String::new()
     } else {
         format!("[{o}]")

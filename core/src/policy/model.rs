@@ -234,6 +234,8 @@ pub struct RuleMatch {
     pub opaque: Option<Spanned<bool>>,
     /// `known_host`: whether the host is one of the policy's `permissions.network.exceptions`.
     pub known_host: Option<Spanned<bool>>,
+    /// `secret`: whether the action carries a secret (found by the redaction detectors).
+    pub secret: Option<Spanned<bool>>,
 }
 
 /// `examples` of a rule: actions that must and must not match it.

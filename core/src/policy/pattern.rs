@@ -18,6 +18,8 @@ use crate::error::{Error, ErrorCode};
 struct PathGlob {
     /// As written (without `!`).
     text: String,
+    /// The list (file) it came from: `!` entries only exclude within their own group.
+    group: u32,
     /// The literal directory the pattern is confined to (`secrets` for `secrets/**`), used to
     /// decide whether a recursive effect on a parent directory covers it.
     literal_dir: Option<String>,
@@ -75,32 +77,65 @@ fn glob_error(origin: &str, entry: &Spanned<String>, err: &globset::Error) -> Er
     .at(origin, entry.span.line, entry.span.column)
 }
 
-/// A list of path patterns with `!` exclusions, compiled into one glob set.
+/// Splits a list entry into (negated, pattern).
+fn split_negation(text: &str) -> (bool, &str) {
+    match text.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    }
+}
+
+/// Groups with exclusions but no inclusions: they include everything they do not exclude.
+fn implicit_groups(include: &[u32], exclude: &[u32]) -> Vec<u32> {
+    let mut groups: Vec<u32> = exclude
+        .iter()
+        .copied()
+        .filter(|g| !include.contains(g))
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    groups
+}
+
+/// Picks the reported pattern among the matching ones: the smallest text, so that the order
+/// of list entries never changes a decision document.
+fn smallest<'a>(texts: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    texts.min()
+}
+
+/// A list of path patterns with `!` exclusions, compiled into one glob set. Entries carry a
+/// group (the file they came from): an exclusion only cancels inclusions of its own group, so
+/// one file can never carve a hole in another file's list.
 #[derive(Debug, Clone)]
 pub struct PathSet {
     include: Vec<PathGlob>,
     exclude: Vec<PathGlob>,
     include_set: GlobSet,
     exclude_set: GlobSet,
-    /// Whether the list has only exclusions (then it includes everything else).
-    implicit_all: bool,
+    /// Groups with only exclusions (they include everything else).
+    implicit: Vec<u32>,
 }
 
 impl PathSet {
-    /// Compiles a list of path patterns.
+    /// Compiles one list of path patterns (one group).
     pub fn compile(origin: &str, entries: &[Spanned<String>]) -> Result<PathSet, Error> {
+        let grouped: Vec<(u32, &str, &Spanned<String>)> =
+            entries.iter().map(|e| (0, origin, e)).collect();
+        PathSet::compile_grouped(&grouped)
+    }
+
+    /// Compiles entries of several lists: (group, origin, entry).
+    pub fn compile_grouped(entries: &[(u32, &str, &Spanned<String>)]) -> Result<PathSet, Error> {
         let mut include = Vec::new();
         let mut exclude = Vec::new();
-        for entry in entries {
-            let (negated, raw) = match entry.value.strip_prefix('!') {
-                Some(rest) => (true, rest),
-                None => (false, entry.value.as_str()),
-            };
+        for (group, origin, entry) in entries {
+            let (negated, raw) = split_negation(&entry.value);
             let text = path_glob_text(raw);
             // Compiled here to report a bad glob at its own span; the set is built below.
             build_glob(&text, true).map_err(|e| glob_error(origin, entry, &e))?;
             let compiled = PathGlob {
                 text: raw.to_owned(),
+                group: *group,
                 literal_dir: literal_dir(&text),
             };
             if negated {
@@ -111,13 +146,16 @@ impl PathSet {
         }
         let include_set = glob_set(&include)?;
         let exclude_set = glob_set(&exclude)?;
-        let implicit_all = include.is_empty() && !exclude.is_empty();
+        let implicit = implicit_groups(
+            &include.iter().map(|g| g.group).collect::<Vec<_>>(),
+            &exclude.iter().map(|g| g.group).collect::<Vec<_>>(),
+        );
         Ok(PathSet {
             include,
             exclude,
             include_set,
             exclude_set,
-            implicit_all,
+            implicit,
         })
     }
 
@@ -138,30 +176,51 @@ impl PathSet {
         self.include.is_empty() && self.exclude.is_empty()
     }
 
-    /// Returns the first included pattern matching `path` (or `*` for an exclusion-only
-    /// list), unless an exclusion matches. A `recursive` effect on a directory also matches a
-    /// pattern confined to a directory inside it (`rm -rf .` covers `secrets/**`).
+    /// Whether the list has `!` entries.
+    pub fn has_exclusions(&self) -> bool {
+        !self.exclude.is_empty()
+    }
+
+    /// The smallest included pattern matching `path` whose group has no matching exclusion
+    /// (`*` for a group of exclusions only). A `recursive` effect on a directory also matches
+    /// a pattern confined to a directory inside it (`rm -rf .` covers `secrets/**`).
     pub fn find(&self, path: &str, recursive: bool) -> Option<&str> {
         let candidate = Candidate::new(path);
-        if self.exclude_set.is_match_candidate(&candidate) {
-            return None;
+        let excluded: Vec<u32> = if self.exclude.is_empty() {
+            Vec::new()
+        } else {
+            self.exclude_set
+                .matches_candidate(&candidate)
+                .into_iter()
+                .filter_map(|i| self.exclude.get(i).map(|g| g.group))
+                .collect()
+        };
+        let live = |g: &PathGlob| !excluded.contains(&g.group);
+        let hits = self.include_set.matches_candidate(&candidate);
+        let found = smallest(
+            hits.iter()
+                .filter_map(|i| self.include.get(*i))
+                .filter(|g| live(g))
+                .map(|g| g.text.as_str()),
+        );
+        if found.is_some() {
+            return found;
         }
-        if self.implicit_all {
+        if self.implicit.iter().any(|g| !excluded.contains(g)) {
             return Some("*");
         }
-        if let Some(first) = self.include_set.matches_candidate(&candidate).first() {
-            return self.include.get(*first).map(|g| g.text.as_str());
-        }
         if recursive {
-            return self
-                .include
-                .iter()
-                .find(|g| {
-                    g.literal_dir
-                        .as_deref()
-                        .is_some_and(|d| dir_covers(path, d))
-                })
-                .map(|g| g.text.as_str());
+            return smallest(
+                self.include
+                    .iter()
+                    .filter(|g| live(g))
+                    .filter(|g| {
+                        g.literal_dir
+                            .as_deref()
+                            .is_some_and(|d| dir_covers(path, d))
+                    })
+                    .map(|g| g.text.as_str()),
+            );
         }
         None
     }
@@ -190,48 +249,56 @@ fn glob_set(globs: &[PathGlob]) -> Result<GlobSet, Error> {
         .map_err(|e| Error::new(ErrorCode::PolicyBadGlob, format!("bad glob set: {e}")))
 }
 
-/// A list of name globs (tools, branches) with `!` exclusions. `*` may match `/` here.
+/// A list of name globs (tools, branches) with `!` exclusions, grouped like [`PathSet`].
+/// `*` may match `/` here.
 #[derive(Debug, Clone)]
 pub struct NameSet {
-    include_texts: Vec<String>,
-    exclude_texts: Vec<String>,
+    include_texts: Vec<(u32, String)>,
+    exclude_texts: Vec<(u32, String)>,
     include: GlobSet,
     exclude: GlobSet,
-    implicit_all: bool,
+    implicit: Vec<u32>,
 }
 
 impl NameSet {
-    /// Compiles a list of name globs.
+    /// Compiles one list of name globs (one group).
     pub fn compile(origin: &str, entries: &[Spanned<String>]) -> Result<NameSet, Error> {
+        let grouped: Vec<(u32, &str, &Spanned<String>)> =
+            entries.iter().map(|e| (0, origin, e)).collect();
+        NameSet::compile_grouped(&grouped)
+    }
+
+    /// Compiles entries of several lists: (group, origin, entry).
+    pub fn compile_grouped(entries: &[(u32, &str, &Spanned<String>)]) -> Result<NameSet, Error> {
         let mut include_texts = Vec::new();
         let mut exclude_texts = Vec::new();
         let mut include = GlobSetBuilder::new();
         let mut exclude = GlobSetBuilder::new();
-        for entry in entries {
-            let (negated, raw) = match entry.value.strip_prefix('!') {
-                Some(rest) => (true, rest),
-                None => (false, entry.value.as_str()),
-            };
+        for (group, origin, entry) in entries {
+            let (negated, raw) = split_negation(&entry.value);
             let glob = build_glob(raw, false).map_err(|e| glob_error(origin, entry, &e))?;
             if negated {
                 exclude.add(glob);
-                exclude_texts.push(raw.to_owned());
+                exclude_texts.push((*group, raw.to_owned()));
             } else {
                 include.add(glob);
-                include_texts.push(raw.to_owned());
+                include_texts.push((*group, raw.to_owned()));
             }
         }
         let build = |b: GlobSetBuilder| {
             b.build()
                 .map_err(|e| Error::new(ErrorCode::PolicyBadGlob, format!("bad glob set: {e}")))
         };
-        let implicit_all = include_texts.is_empty() && !exclude_texts.is_empty();
+        let implicit = implicit_groups(
+            &include_texts.iter().map(|(g, _)| *g).collect::<Vec<_>>(),
+            &exclude_texts.iter().map(|(g, _)| *g).collect::<Vec<_>>(),
+        );
         Ok(NameSet {
             include: build(include)?,
             exclude: build(exclude)?,
             include_texts,
             exclude_texts,
-            implicit_all,
+            implicit,
         })
     }
 
@@ -240,8 +307,8 @@ impl NameSet {
         let mut out: Vec<String> = self
             .include_texts
             .iter()
-            .cloned()
-            .chain(self.exclude_texts.iter().map(|t| format!("!{t}")))
+            .map(|(_, t)| t.clone())
+            .chain(self.exclude_texts.iter().map(|(_, t)| format!("!{t}")))
             .collect();
         out.sort();
         out
@@ -252,17 +319,38 @@ impl NameSet {
         self.include_texts.is_empty() && self.exclude_texts.is_empty()
     }
 
-    /// The first included pattern matching `name`, unless an exclusion matches.
+    /// Whether the list has `!` entries.
+    pub fn has_exclusions(&self) -> bool {
+        !self.exclude_texts.is_empty()
+    }
+
+    /// The smallest included pattern matching `name` whose group has no matching exclusion.
     pub fn find(&self, name: &str) -> Option<&str> {
         let candidate = Candidate::new(name);
-        if self.exclude.is_match_candidate(&candidate) {
-            return None;
+        let excluded: Vec<u32> = if self.exclude_texts.is_empty() {
+            Vec::new()
+        } else {
+            self.exclude
+                .matches_candidate(&candidate)
+                .into_iter()
+                .filter_map(|i| self.exclude_texts.get(i).map(|(g, _)| *g))
+                .collect()
+        };
+        let found = smallest(
+            self.include
+                .matches_candidate(&candidate)
+                .into_iter()
+                .filter_map(|i| self.include_texts.get(i))
+                .filter(|(g, _)| !excluded.contains(g))
+                .map(|(_, t)| t.as_str()),
+        );
+        if found.is_some() {
+            return found;
         }
-        if self.implicit_all {
-            return Some("*");
-        }
-        let first = *self.include.matches_candidate(&candidate).first()?;
-        self.include_texts.get(first).map(String::as_str)
+        self.implicit
+            .iter()
+            .any(|g| !excluded.contains(g))
+            .then_some("*")
     }
 }
 

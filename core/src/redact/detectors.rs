@@ -570,11 +570,28 @@ const SECRET_KEY_SUFFIXES: &[&str] = &[
 /// `client_secret`, `Authorization`, `GITHUB_TOKEN` (any key ending in one of
 /// [`SECRET_KEY_SUFFIXES`], ignoring case and punctuation) a generic secret.
 pub(super) fn secret_key_kind(key: &str) -> Option<&'static str> {
-    let norm: String = key
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect();
+    // Keys are short: normalise into a stack buffer, falling back to the heap for long ones.
+    let mut buf = [0u8; 64];
+    let mut len = 0;
+    let mut heap: Option<String> = None;
+    for c in key.bytes().filter(u8::is_ascii_alphanumeric) {
+        let c = c.to_ascii_lowercase();
+        match buf.get_mut(len) {
+            Some(slot) if heap.is_none() => {
+                *slot = c;
+                len += 1;
+            }
+            _ => heap
+                .get_or_insert_with(|| {
+                    String::from_utf8_lossy(buf.get(..len).unwrap_or_default()).into_owned()
+                })
+                .push(char::from(c)),
+        }
+    }
+    let norm: &str = match &heap {
+        Some(h) => h,
+        None => std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default(),
+    };
     if norm.contains("secretaccesskey") || norm.ends_with("awssecretkey") {
         return Some(AWS_SECRET_KIND);
     }
