@@ -107,7 +107,6 @@ pub fn sha256_prefixed(text: &str) -> String {
     format!("sha256:{}", sha256_hex(text))
 }
 
-
 /// Appends the lowercase hex of `bytes` to `out`.
 fn push_hex(out: &mut String, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -146,6 +145,9 @@ pub fn evaluation_ids(
     push_hex(&mut action_id, action_digest.get(..12).unwrap_or_default());
     let mut decision_id = String::with_capacity(28);
     decision_id.push_str("dec_");
-    push_hex(&mut decision_id, decision_digest.get(..12).unwrap_or_default());
+    push_hex(
+        &mut decision_id,
+        decision_digest.get(..12).unwrap_or_default(),
+    );
     (action_id, decision_id)
 }

@@ -213,7 +213,10 @@ pub fn evaluate(
             outcome: Outcome::Redact,
             effect: 0,
             pattern: Some(r.kind.clone()),
-            reason: format!("secret of kind {} at {} replaced by its marker", r.kind, r.location),
+            reason: format!(
+                "secret of kind {} at {} replaced by its marker",
+                r.kind, r.location
+            ),
             risk: Outcome::Redact.default_risk(),
             approver_role: None,
         });

@@ -29,8 +29,16 @@ pub fn check_strict_policy(text: &str, origin: &str) -> Result<(), Error> {
 
 /// A JSON reading failure, before it is worded for its subject.
 enum Failure {
-    Empty { origin: String, line: u32 },
-    Invalid { origin: String, line: u32, column: u32, message: String },
+    Empty {
+        origin: String,
+        line: u32,
+    },
+    Invalid {
+        origin: String,
+        line: u32,
+        column: u32,
+        message: String,
+    },
 }
 
 impl Failure {

@@ -343,9 +343,9 @@ fn spec_strategy() -> impl Strategy<Value = Spec> {
             )| Spec {
                 extends,
                 default,
-                fs_allow,
+                fs_allow: allow_with_positives(fs_allow),
                 fs_unlisted,
-                fs_deny,
+                fs_deny: exclusions_with_their_list(fs_deny),
                 cmd_allow,
                 cmd_deny,
                 tool_allow,
@@ -422,7 +422,39 @@ fn reshuffle(list: Vec<Placed>) -> impl Strategy<Value = Vec<Placed>> {
         Just(list).prop_shuffle(),
         prop::collection::vec(any::<bool>(), n),
     )
-        .prop_map(|(l, o)| l.into_iter().zip(o).map(|((s, _), o)| (s, o)).collect())
+        .prop_map(|(l, o)| {
+            // A list with `!` entries keeps its file: a `!` narrows only its own file's list.
+            let pinned = l.iter().any(|(s, _)| s.starts_with('!'));
+            l.into_iter()
+                .zip(o)
+                .map(|((s, placed), o)| (s, if pinned { placed } else { o }))
+                .collect()
+        })
+}
+
+/// A `!` entry excludes only within its own file's list, and a file's list of `!` entries
+/// alone is refused: keep `!` entries in the root, and only beside a root entry they narrow.
+fn exclusions_with_their_list(list: Vec<Placed>) -> Vec<Placed> {
+    let root_has_positive = list.iter().any(|(p, o)| !o && !p.starts_with('!'));
+    list.into_iter()
+        .filter(|(p, _)| root_has_positive || !p.starts_with('!'))
+        .map(|(p, o)| {
+            if p.starts_with('!') {
+                (p, false)
+            } else {
+                (p, o)
+            }
+        })
+        .collect()
+}
+
+/// An allow list of `!` entries alone is refused: drop them when nothing else is listed.
+fn allow_with_positives(list: Vec<&'static str>) -> Vec<&'static str> {
+    if list.iter().all(|p| p.starts_with('!')) {
+        Vec::new()
+    } else {
+        list
+    }
 }
 
 fn shuffled_strings(list: Vec<&'static str>) -> impl Strategy<Value = Vec<&'static str>> {
@@ -546,32 +578,6 @@ fn config() -> ProptestConfig {
     }
 }
 
-/// Whether the engine bugs this file knows of are accepted (`AGENT_POLICY_ALLOW_KNOWN_BUGS=1`),
-/// as in the conformance runner: the properties then skip the inputs that hit them.
-fn known_bugs_allowed() -> bool {
-    std::env::var("AGENT_POLICY_ALLOW_KNOWN_BUGS").is_ok_and(|v| v == "1")
-}
-
-/// The decision document without what the known list-order bug changes: the pattern each
-/// match reports and the reason that quotes it.
-fn without_patterns(doc: &str) -> String {
-    let mut v: Value = match serde_json::from_str(doc) {
-        Ok(v) => v,
-        Err(_) => return doc.to_owned(),
-    };
-    if let Some(Value::Array(matched)) = v.get_mut("matched") {
-        for m in matched {
-            if let Value::Object(m) = m {
-                m.remove("pattern");
-            }
-        }
-    }
-    if let Value::Object(m) = &mut v {
-        m.remove("reason");
-    }
-    v.to_string()
-}
-
 proptest! {
     #![proptest_config(config())]
 
@@ -582,10 +588,6 @@ proptest! {
         add in added_deny(),
         actions in prop::collection::vec(action_strategy(), 1..6),
     ) {
-        // Known bug: a deny list of `!` entries only denies everything else, so adding an entry
-        // narrows it (see an_exclusion_only_deny_list_is_not_narrowed_by_an_entry).
-        let exclusion_only = !spec.fs_deny.is_empty() && spec.fs_deny.iter().all(|(p, _)| p.starts_with('!'));
-        prop_assume!(!(known_bugs_allowed() && exclusion_only && matches!(add, AddedDeny::Path(_))));
         let base = engine(&spec);
         prop_assume!(base.is_ok());
         let base = base.unwrap();
@@ -618,12 +620,7 @@ proptest! {
             render(&spec).0, root, over.clone().unwrap_or_default()
         );
         for action in &actions {
-            let (mut x, mut y) = (decide(&a, action), decide(&b, action));
-            if known_bugs_allowed() {
-                // Known bug: the pattern a match reports depends on list order
-                // (see list_order_does_not_change_the_reported_pattern).
-                (x, y) = (without_patterns(&x), without_patterns(&y));
-            }
+            let (x, y) = (decide(&a, action), decide(&b, action));
             prop_assert_eq!(
                 &x, &y,
                 "the decision changed for {}\n--- original\n{}--- rearranged root\n{}--- override\n{}",
@@ -670,17 +667,6 @@ fn generated_policies_load() {
     assert_eq!(loaded, 64);
 }
 
-/// Fails (unless `AGENT_POLICY_ALLOW_KNOWN_BUGS=1`) with a known bug's message.
-fn known_bug(ok: bool, what: &str) {
-    if !ok {
-        if known_bugs_allowed() {
-            println!("KNOWN BUG {what}");
-        } else {
-            panic!("KNOWN BUG {what} (set AGENT_POLICY_ALLOW_KNOWN_BUGS=1 to accept it)");
-        }
-    }
-}
-
 fn decide_text(policy: &str, action: &Value) -> String {
     let e = Engine::from_source(PolicySource::new(policy, "<inline>", SourceFormat::Yaml))
         .expect("the policy loads");
@@ -700,28 +686,24 @@ fn list_order_does_not_change_the_reported_pattern() {
         "version: \"1\"\npermissions:\n  filesystem: {allow: [\"*.ts\", \"src/**\"]}\n",
         &action,
     );
-    assert_eq!(without_patterns(&one), without_patterns(&two));
-    known_bug(
-        one == two,
-        "the reported pattern follows list order (policy/pattern.rs PathSet::find and the other pattern lists return the first listed match)",
-    );
+    assert_eq!(one, two, "list order changed the decision document");
 }
 
-/// Property 1, minimal: `deny: ["!src/generated/**"]` denies every path but src/generated/**;
-/// adding `src/**` to that list narrows it to src/**, so `.env` is no longer denied.
+/// Property 1, minimal: a deny list of `!` entries alone would deny everything it does not
+/// exclude, and adding an entry to it would narrow it; such a list is refused at load.
 #[test]
-fn an_exclusion_only_deny_list_is_not_narrowed_by_an_entry() {
-    let action = json!({"kind": "file.read", "path": ".env"});
-    let before = restriction(&decide_text(
+fn an_exclusion_only_deny_list_is_refused() {
+    let err = Engine::from_source(PolicySource::new(
         "version: \"1\"\npermissions:\n  filesystem: {deny: [\"!src/generated/**\"]}\n",
+        "<inline>",
+        SourceFormat::Yaml,
+    ))
+    .expect_err("refused");
+    assert_eq!(err.code.as_str(), "policy.bad_value");
+    let action = json!({"kind": "file.read", "path": ".env"});
+    let d = decide_text(
+        "version: \"1\"\npermissions:\n  filesystem: {deny: [\"src/**\", \"!src/generated/**\"]}\n",
         &action,
-    ));
-    let after = restriction(&decide_text(
-        "version: \"1\"\npermissions:\n  filesystem: {deny: [\"!src/generated/**\", \"src/**\"]}\n",
-        &action,
-    ));
-    known_bug(
-        after >= before,
-        "adding an entry to an exclusion-only deny list allowed what it denied (policy/pattern.rs: an exclusion-only list includes everything; refuse such deny lists or keep `!` entries to their own file)",
     );
+    assert!(d.contains("\"decision\":\"allow\""), "{d}");
 }

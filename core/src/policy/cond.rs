@@ -187,13 +187,17 @@ impl Cond {
             effect.program.as_ref()?;
             let allow_mode = *allow_mode;
             let hit = |patterns: &'p [CommandPattern]| -> Option<&'p CommandPattern> {
-                patterns.iter().find(|p| {
-                    if allow_mode {
-                        p.matches_allow(effect)
-                    } else {
-                        p.matches_deny(effect)
-                    }
-                })
+                // The smallest matching pattern, so list order never shows in a decision.
+                patterns
+                    .iter()
+                    .filter(|p| {
+                        if allow_mode {
+                            p.matches_allow(effect)
+                        } else {
+                            p.matches_deny(effect)
+                        }
+                    })
+                    .min_by(|a, b| a.as_str().cmp(b.as_str()))
             };
             match cond {
                 ListCond::In(list) => note(Some(hit(list)?.as_str().to_owned())),
@@ -354,9 +358,7 @@ impl HostList {
         }
         self.exclude
             .iter()
-            .any(|(g, _)| {
-                !excluded.contains(g) && !self.include.iter().any(|(ig, _)| ig == g)
-            })
+            .any(|(g, _)| !excluded.contains(g) && !self.include.iter().any(|(ig, _)| ig == g))
             .then_some("*")
     }
 
