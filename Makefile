@@ -64,8 +64,12 @@ cli-smoke:
 	"$$bin" lint --policy examples/.agent-policy.yml >/dev/null; \
 	echo "cli smoke: $$decisions decisions, $$denied blocked, no secret in the output"
 
+# The last line totals every `test result:` line, so the run closes on the whole count.
 unit-tests:
-	$(CARGO) test
+	@log="$$(mktemp)"; trap 'rm -f "$$log"' EXIT; \
+	$(CARGO) test 2>&1 | tee "$$log"; \
+	awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$(i+1) ~ /^passed/) p += $$i; if ($$(i+1) ~ /^failed/) f += $$i } } \
+	     END { printf "total: %d passed, %d failed\n", p, f; if (p == 0) exit 1 }' "$$log"
 
 build:
 	$(CARGO) build --release --bin agent-policy
