@@ -179,6 +179,12 @@ impl Error {
         std::iter::once(self).chain(self.related.iter())
     }
 
+    /// The error as the JSON object every surface reports: `{"error": {"code", "message",
+    /// "help", "location", "related"}}` (absent parts left out).
+    pub fn to_json(&self) -> String {
+        serde_json::json!({ "error": self }).to_string()
+    }
+
     /// The one-line rendering of this error alone: `file:line:col: message [code]`.
     pub fn headline(&self) -> String {
         match &self.location {
@@ -211,4 +217,23 @@ pub fn did_you_mean<'a>(given: &str, candidates: &[&'a str]) -> Option<&'a str> 
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn errors_serialise_with_their_stable_code_and_help() {
+        let e = Error::new(ErrorCode::PolicyUnknownKey, "unknown key 'x'")
+            .with_help("did you mean 'y'?")
+            .at("p.yml", 3, 5);
+        let v: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
+        assert_eq!(v["error"]["code"], "policy.unknown_key");
+        assert_eq!(v["error"]["help"], "did you mean 'y'?");
+        assert_eq!(v["error"]["location"]["line"], 3);
+        assert_eq!(did_you_mean("dney", &["allow", "deny"]), Some("deny"));
+        assert_eq!(did_you_mean("zzz", &["allow", "deny"]), None);
+    }
 }
