@@ -1,7 +1,21 @@
 //! Canonical JSON and the deterministic hashes built on it. Object keys are always written
 //! sorted, whatever map type serde_json was built with, so every surface hashes the same bytes.
 
+use std::sync::OnceLock;
+
 use sha2::{Digest, Sha256};
+
+/// Whether serde_json's maps keep their keys sorted (its default; a dependency that turns on
+/// `preserve_order` makes them keep insertion order instead). Checked once.
+fn maps_are_sorted() -> bool {
+    static SORTED: OnceLock<bool> = OnceLock::new();
+    *SORTED.get_or_init(|| {
+        let mut m = serde_json::Map::new();
+        m.insert("b".to_owned(), serde_json::Value::Null);
+        m.insert("a".to_owned(), serde_json::Value::Null);
+        m.keys().next().map(String::as_str) == Some("a")
+    })
+}
 
 /// Whether every object in `value` already has its keys in sorted order.
 fn is_sorted(value: &serde_json::Value) -> bool {
@@ -18,7 +32,7 @@ fn is_sorted(value: &serde_json::Value) -> bool {
 /// Takes `value` and returns it with sorted object keys. With serde_json's default sorted
 /// maps this returns the value untouched; it rebuilds maps only when some are out of order.
 pub fn canonicalize_owned(value: serde_json::Value) -> serde_json::Value {
-    if is_sorted(&value) {
+    if maps_are_sorted() || is_sorted(&value) {
         return value;
     }
     rebuild_sorted(value)
@@ -53,7 +67,8 @@ fn write_canonical(value: &serde_json::Value, out: &mut Vec<u8>) {
     match value {
         Value::Object(map) => {
             out.push(b'{');
-            let sorted = map.keys().zip(map.keys().skip(1)).all(|(a, b)| a <= b);
+            let sorted =
+                maps_are_sorted() || map.keys().zip(map.keys().skip(1)).all(|(a, b)| a <= b);
             let write_entry = |i: usize, k: &String, v: &Value, out: &mut Vec<u8>| {
                 if i > 0 {
                     out.push(b',');

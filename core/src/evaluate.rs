@@ -6,6 +6,8 @@
 //! that rule order and file order cannot change a byte of it: matches and ids are sorted, and
 //! the rule quoted in the reason is chosen by risk, then effect, then id.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::action::Action;
@@ -22,14 +24,14 @@ use crate::redact::FoundSecrets;
 
 /// A match before it is turned into the public [`Match`].
 #[derive(Debug, Clone)]
-struct Hit {
-    rule_id: String,
+struct Hit<'p> {
+    rule_id: Cow<'p, str>,
     outcome: Outcome,
     effect: usize,
     pattern: Option<String>,
-    reason: String,
+    reason: Cow<'p, str>,
     risk: u8,
-    approver_role: Option<String>,
+    approver_role: Option<Cow<'p, str>>,
 }
 
 /// Parses an RFC 3339 timestamp and writes it back in UTC (`2026-11-22T10:00:00Z`).
@@ -71,7 +73,7 @@ fn facts<'a>(policy: &'a CompiledPolicy, action: &'a Action, has_secret: bool) -
 }
 
 /// Matches of the whole-action constraints (`max_files_per_action`, `max_lines_changed`).
-fn constraint_hits(policy: &CompiledPolicy, effects: &[Effect], hits: &mut Vec<Hit>) {
+fn constraint_hits(policy: &CompiledPolicy, effects: &[Effect], hits: &mut Vec<Hit<'_>>) {
     let changes = || {
         effects
             .iter()
@@ -81,14 +83,14 @@ fn constraint_hits(policy: &CompiledPolicy, effects: &[Effect], hits: &mut Vec<H
     let first_change = changes().map(|(i, _)| i).next().unwrap_or(0);
     let mut push = |id: &str, limit: LimitRule, reason: String| {
         hits.push(Hit {
-            rule_id: id.to_owned(),
+            rule_id: Cow::Owned(id.to_owned()),
             outcome: limit.outcome,
             effect: first_change,
             pattern: None,
-            reason,
+            reason: Cow::Owned(reason),
             risk: limit.outcome.default_risk(),
             approver_role: (limit.outcome == Outcome::RequireApproval)
-                .then(|| DEFAULT_APPROVER_ROLE.to_owned()),
+                .then_some(Cow::Borrowed(DEFAULT_APPROVER_ROLE)),
         });
     };
     if let Some(limit) = policy.max_files {
@@ -184,7 +186,13 @@ pub fn evaluate(
     let mut candidates: Vec<u32> = Vec::new();
     let mut unmatched: Option<usize> = None;
     for (i, effect) in effects.iter().enumerate() {
-        policy.candidates(effect, facts.tool, facts.agent_type, &mut candidates);
+        policy.candidates(
+            effect,
+            facts.tool,
+            facts.agent_type,
+            facts.tier,
+            &mut candidates,
+        );
         let before = hits.len();
         for &r in &candidates {
             let Some(rule) = usize::try_from(r).ok().and_then(|r| policy.rules.get(r)) else {
@@ -192,13 +200,13 @@ pub fn evaluate(
             };
             if let Some(pattern) = rule.cond.check(effect, &facts) {
                 hits.push(Hit {
-                    rule_id: rule.id.clone(),
+                    rule_id: Cow::Borrowed(&rule.id),
                     outcome: rule.outcome,
                     effect: i,
                     pattern,
-                    reason: rule.reason.clone(),
+                    reason: Cow::Borrowed(&rule.reason),
                     risk: rule.risk,
-                    approver_role: rule.approver_role.clone(),
+                    approver_role: rule.approver_role.as_deref().map(Cow::Borrowed),
                 });
             }
         }
@@ -209,14 +217,14 @@ pub fn evaluate(
     constraint_hits(policy, &effects, &mut hits);
     for r in &redactions {
         hits.push(Hit {
-            rule_id: r.rule_id.clone(),
+            rule_id: Cow::Owned(r.rule_id.clone()),
             outcome: Outcome::Redact,
             effect: 0,
             pattern: Some(r.kind.clone()),
-            reason: format!(
+            reason: Cow::Owned(format!(
                 "secret of kind {} at {} replaced by its marker",
                 r.kind, r.location
-            ),
+            )),
             risk: Outcome::Redact.default_risk(),
             approver_role: None,
         });
@@ -226,14 +234,17 @@ pub fn evaluate(
     let ruled = hits.iter().map(|h| h.outcome).max();
     if (unmatched.is_some() || effects.is_empty()) && ruled.is_none_or(|r| policy.default >= r) {
         hits.push(Hit {
-            rule_id: "default".to_owned(),
+            rule_id: Cow::Borrowed("default"),
             outcome: policy.default,
             effect: unmatched.unwrap_or(0),
             pattern: None,
-            reason: format!("no rule matched; the policy default is {}", policy.default),
+            reason: Cow::Owned(format!(
+                "no rule matched; the policy default is {}",
+                policy.default
+            )),
             risk: policy.default.default_risk(),
             approver_role: (policy.default == Outcome::RequireApproval)
-                .then(|| DEFAULT_APPROVER_ROLE.to_owned()),
+                .then_some(Cow::Borrowed(DEFAULT_APPROVER_ROLE)),
         });
     }
     hits.sort_by(|a, b| {
@@ -247,7 +258,7 @@ pub fn evaluate(
         .unwrap_or(policy.default);
 
     let deciding: Vec<&Hit> = hits.iter().filter(|h| h.outcome == decision).collect();
-    let mut policy_ids: Vec<String> = deciding.iter().map(|h| h.rule_id.clone()).collect();
+    let mut policy_ids: Vec<String> = deciding.iter().map(|h| h.rule_id.to_string()).collect();
     policy_ids.sort();
     policy_ids.dedup();
     // The rule quoted in the reason: highest risk, then first effect, then smallest id.
@@ -299,16 +310,17 @@ pub fn evaluate(
     let approver_role = (decision == Outcome::RequireApproval).then(|| {
         deciding
             .iter()
-            .filter_map(|h| h.approver_role.clone())
+            .filter_map(|h| h.approver_role.as_deref())
             .min()
-            .unwrap_or_else(|| DEFAULT_APPROVER_ROLE.to_owned())
+            .unwrap_or(DEFAULT_APPROVER_ROLE)
+            .to_owned()
     });
     let alerts = hits
         .iter()
         .filter(|h| h.outcome == Outcome::Alert)
         .map(|h| Alert {
-            rule_id: h.rule_id.clone(),
-            reason: h.reason.clone(),
+            rule_id: h.rule_id.to_string(),
+            reason: h.reason.to_string(),
             effect: h.effect,
         })
         .collect();
@@ -322,11 +334,11 @@ pub fn evaluate(
     let matched = hits
         .into_iter()
         .map(|h| Match {
-            rule_id: h.rule_id,
+            rule_id: h.rule_id.into_owned(),
             outcome: h.outcome,
             effect: h.effect,
             pattern: h.pattern,
-            reason: h.reason,
+            reason: h.reason.into_owned(),
         })
         .collect();
     Ok(Decision {

@@ -68,6 +68,8 @@ struct Bucket {
     by_tool_agent: HashMap<String, HashMap<String, Vec<u32>>>,
     /// Rules that name agent types but cannot be indexed otherwise: agent type → rules.
     by_agent: HashMap<String, Vec<u32>>,
+    /// Rules that name tiers but cannot be indexed otherwise, per tier (the tier caps).
+    by_tier: [Vec<u32>; 5],
     /// Rules with a plain path condition: one glob set over all their patterns.
     path_set: Option<GlobSet>,
     /// For each glob of `path_set`, its rule.
@@ -640,6 +642,7 @@ impl CompiledPolicy {
         effect: &Effect,
         tool: Option<&str>,
         agent_type: Option<&str>,
+        tier: Option<Tier>,
         out: &mut Vec<u32>,
     ) {
         out.clear();
@@ -660,6 +663,9 @@ impl CompiledPolicy {
         if let Some(agent) = agent_type
             && let Some(list) = bucket.by_agent.get(agent)
         {
+            out.extend_from_slice(list);
+        }
+        if let Some(list) = tier.and_then(|t| bucket.by_tier.get(t as usize)) {
             out.extend_from_slice(list);
         }
         if let Some(path) = &effect.path {
@@ -770,6 +776,15 @@ fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
                 _ if !rule.cond.agent_type.is_empty() => {
                     for a in &rule.cond.agent_type {
                         bucket.by_agent.entry(a.clone()).or_default().push(idx);
+                    }
+                }
+                // INVARIANT: a rule naming tiers only matches when the effective tier is one
+                // of them, so indexing it under each of its tiers loses no match.
+                _ if !rule.cond.tier.is_empty() => {
+                    for t in &rule.cond.tier {
+                        if let Some(list) = bucket.by_tier.get_mut(*t as usize) {
+                            list.push(idx);
+                        }
                     }
                 }
                 _ => bucket.rest.push(idx),
