@@ -175,7 +175,8 @@ pub fn evaluate(
 ) -> Result<Decision, Error> {
     let timestamp = normalize_timestamp(now)?;
     let action = Action::from_value(value)?;
-    let (redacted, redactions, secrets) = policy.redactor.redact_value_with_secrets(value);
+    let action_text = to_canonical_string(value);
+    let (redacted, redactions, secrets) = policy.redactor.redact_action(value, &action_text);
     let mut effects = derive_effects(&action, &policy.adapters)?;
     if !redactions.is_empty() {
         scrub(policy, &secrets, &mut effects);
@@ -324,12 +325,8 @@ pub fn evaluate(
             effect: h.effect,
         })
         .collect();
-    let (derived_action_id, decision_id) = evaluation_ids(
-        &to_canonical_string(value),
-        &policy.hash,
-        sequence,
-        &timestamp,
-    );
+    let (derived_action_id, decision_id) =
+        evaluation_ids(&action_text, &policy.hash, sequence, &timestamp);
     let action_id = action.id.clone().unwrap_or(derived_action_id);
     let matched = hits
         .into_iter()

@@ -239,6 +239,10 @@ struct Prefilter {
     owners: Vec<Vec<usize>>,
     /// Detectors without keywords: always run.
     always: Vec<usize>,
+    /// Whether every keyword reads the same in JSON text as in the string it is in (no `"`,
+    /// `\\` or control character), so one search over an action's canonical JSON text can
+    /// stand for one search per string.
+    text_safe: bool,
 }
 
 impl Prefilter {
@@ -279,10 +283,14 @@ impl Prefilter {
                     })?,
             )
         };
+        let text_safe = keywords
+            .iter()
+            .all(|k| !k.contains(|c: char| c == '"' || c == '\\' || c.is_control()));
         Ok(Prefilter {
             automaton,
             owners,
             always,
+            text_safe,
         })
     }
 
@@ -421,6 +429,31 @@ impl Redactor {
         let redacted = walk.value(value, None);
         let secrets = FoundSecrets::new(walk.secrets);
         (redacted, walk.findings, secrets)
+    }
+
+    /// [`Redactor::redact_value_with_secrets`] for an action whose canonical JSON text the
+    /// caller already has: when no keyword occurs in that text and no key names a secret, the
+    /// action is returned untouched after one search over the text.
+    pub fn redact_action(
+        &self,
+        value: &Value,
+        canonical_text: &str,
+    ) -> (Value, Vec<Redaction>, FoundSecrets) {
+        if self.prefilter.text_safe
+            && self.prefilter.always.is_empty()
+            && !self
+                .prefilter
+                .automaton
+                .as_ref()
+                .is_some_and(|ac| ac.is_match(canonical_text))
+            && !(self.keyed && names_a_secret(value))
+        {
+            // INVARIANT: JSON text holds every key and string of the value, and no keyword
+            // changes under JSON escaping (`text_safe`), so no keyword in the text means no
+            // keyword in any string.
+            return (value.clone(), Vec::new(), FoundSecrets::default());
+        }
+        self.redact_value_with_secrets(value)
     }
 
     /// Whether the walk could find anything in `value`.
@@ -657,6 +690,21 @@ impl Walk<'_> {
             out.insert(new_key, redacted);
         }
         Value::Object(out)
+    }
+}
+
+/// Whether some key of `value` (or a `name`/`key` member's value) names a secret.
+fn names_a_secret(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(names_a_secret),
+        Value::Object(map) => map.iter().any(|(k, v)| {
+            detectors::secret_key_kind(k).is_some()
+                || (NAME_MEMBERS.contains(&k.as_str())
+                    && v.as_str()
+                        .is_some_and(|n| detectors::secret_key_kind(n).is_some()))
+                || names_a_secret(v)
+        }),
+        _ => false,
     }
 }
 

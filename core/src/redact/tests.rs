@@ -903,3 +903,23 @@ fn adversarial_assignment_chains_still_find_the_secret_after_them() {
         assert!(!out.contains("Wq8-zT4!kPx"));
     }
 }
+
+#[test]
+fn the_action_fast_path_finds_what_the_full_walk_finds() {
+    let r = Redactor::default();
+    let values = [
+        json!({"tool": "Read", "args": {"file_path": "src/app/main.ts"}}),
+        json!({"tool": "Write", "args": {"file_path": "a.ts", "content": "const k = 'sk_live_4eC39HqLyjWDarjtT1zdp7dc';"}}),
+        json!({"tool": "x", "args": {"password": "correct horse battery"}}),
+        json!({"tool": "x", "args": {"env": [{"name": "API_TOKEN", "value": "abcd1234efgh"}]}}),
+        json!({"tool": "x", "args": {"sk_live_4eC39HqLyjWDarjtT1zdp7dc": 1}}),
+        json!({"tool": "x", "args": {"q": "quote \" and \\ backslash, no secret"}}),
+    ];
+    for v in &values {
+        let text = crate::canonical::to_canonical_string(v);
+        let (fast_value, fast_found, _) = r.redact_action(v, &text);
+        let (full_value, full_found, _) = r.redact_value_with_secrets(v);
+        assert_eq!(fast_value, full_value, "{v}");
+        assert_eq!(fast_found, full_found, "{v}");
+    }
+}
