@@ -145,6 +145,20 @@ impl<'a> Lexical<'a> {
 /// - With no workspace, relative paths stay relative and are outside only when a `..` climbs
 ///   above the starting directory; absolute paths are outside.
 pub fn normalize(raw: &str, cwd: Option<&str>, workspace: Option<&str>) -> NormalizedPath {
+    // Fast path for the common case: a plain relative path (no `.`, `..`, empty or home
+    // component) with no cwd to join is already normal and inside the workspace.
+    if cwd.is_none_or(str::is_empty)
+        && !raw.is_empty()
+        && !raw.starts_with(['/', '~'])
+        && raw
+            .split('/')
+            .all(|c| !c.is_empty() && c != "." && c != "..")
+    {
+        return NormalizedPath {
+            path: raw.to_owned(),
+            outside_workspace: false,
+        };
+    }
     let ws = workspace.filter(|w| !w.is_empty()).map(Lexical::parse);
     let base = match cwd.filter(|c| !c.is_empty()).map(Lexical::parse) {
         Some(c) if c.root == Root::Relative => match &ws {
