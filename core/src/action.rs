@@ -11,52 +11,38 @@ use crate::effects::EffectKind;
 use crate::error::{Error, ErrorCode, did_you_mean};
 use crate::tier::Tier;
 
-/// An action as the agent framework sends it.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// An action as the agent framework sends it. Its raw JSON parts (`args`, `payload`) are
+/// borrowed from the JSON value it was read from, so reading an action copies no payload.
+#[derive(Debug, Clone, PartialEq, Default)]
 #[non_exhaustive]
-pub struct Action {
+pub struct Action<'a> {
     /// `id`: derived deterministically when absent.
-    #[serde(default)]
     pub id: Option<String>,
     /// `kind`: what the action is; when absent it follows from `tool`.
-    #[serde(default)]
     pub kind: Option<EffectKind>,
     /// `tool`: the tool name as the framework calls it.
-    #[serde(default)]
     pub tool: Option<String>,
     /// `args`: the raw tool arguments.
-    #[serde(default)]
-    pub args: Option<Value>,
+    pub args: Option<&'a Value>,
     /// `command`: a shell command line.
-    #[serde(default)]
     pub command: Option<String>,
     /// `path`: one file path.
-    #[serde(default)]
     pub path: Option<String>,
     /// `paths`: several file paths.
-    #[serde(default)]
     pub paths: Vec<String>,
     /// `url`.
-    #[serde(default)]
     pub url: Option<String>,
     /// `host`.
-    #[serde(default)]
     pub host: Option<String>,
     /// `method`.
-    #[serde(default)]
     pub method: Option<String>,
     /// `payload`: data written or sent.
-    #[serde(default)]
-    pub payload: Option<Value>,
+    pub payload: Option<&'a Value>,
     /// `agent`.
-    #[serde(default)]
     pub agent: AgentInfo,
     /// `context`.
-    #[serde(default)]
     pub context: Context,
     /// `approval`.
-    #[serde(default)]
     pub approval: Option<Approval>,
 }
 
@@ -151,18 +137,11 @@ pub const ACTION_ORIGIN: &str = "<action>";
 /// The `approval` field names.
 const APPROVAL_FIELDS: &[&str] = &["grants"];
 
-impl Action {
-    /// Parses an action from JSON text. Malformed JSON is [`ErrorCode::ActionSyntax`] with the
-    /// line and column (file `<action>`); the rest is checked as by [`Action::from_value`].
-    pub fn from_json_str(text: &str) -> Result<Action, Error> {
-        let value = crate::json::parse_strict(text, ACTION_ORIGIN, 1)?;
-        Action::from_value(&value)
-    }
-
+impl<'a> Action<'a> {
     /// Parses an action from a JSON value, strictly: unknown fields, wrong types, an unknown
     /// `kind` or `agent.tier`, and an action with neither `kind` nor `tool` are errors. Every
     /// problem found is reported (the first, with the rest as `related`).
-    pub fn from_value(value: &Value) -> Result<Action, Error> {
+    pub fn from_value(value: &'a Value) -> Result<Action<'a>, Error> {
         let Value::Object(map) = value else {
             return Err(Error::new(
                 ErrorCode::ActionBadType,
@@ -291,7 +270,7 @@ impl Reader<'_> {
     }
 }
 
-fn read_action(map: &Map<String, Value>, errs: &mut Vec<Error>) -> Action {
+fn read_action<'a>(map: &'a Map<String, Value>, errs: &mut Vec<Error>) -> Action<'a> {
     let mut a = Action::default();
     let mut r = Reader { errs };
     for (key, v) in map {
@@ -320,7 +299,7 @@ fn read_action(map: &Map<String, Value>, errs: &mut Vec<Error>) -> Action {
                 }
             }
             "tool" => a.tool = r.nonempty("tool", v),
-            "args" => a.args = (!v.is_null()).then(|| v.clone()),
+            "args" => a.args = (!v.is_null()).then_some(v),
             "command" => a.command = r.nonempty("command", v),
             "path" => a.path = r.nonempty("path", v),
             "paths" => {
@@ -338,7 +317,7 @@ fn read_action(map: &Map<String, Value>, errs: &mut Vec<Error>) -> Action {
             "url" => a.url = r.nonempty("url", v),
             "host" => a.host = r.nonempty("host", v),
             "method" => a.method = r.nonempty("method", v),
-            "payload" => a.payload = (!v.is_null()).then(|| v.clone()),
+            "payload" => a.payload = (!v.is_null()).then_some(v),
             "agent" => {
                 if let Some(m) = r.object("agent", v) {
                     a.agent = read_agent(m, &mut r);
@@ -460,7 +439,7 @@ mod tests {
 
     #[test]
     fn a_full_action_parses() {
-        let a = Action::from_value(&json!({
+        let v = json!({
             "id": "a1", "kind": "command.exec", "tool": "Bash", "args": {"command": "ls"},
             "command": "ls", "path": "x", "paths": ["y"], "url": "https://x.io", "host": "x.io",
             "method": "GET", "payload": {"k": 1},
@@ -469,8 +448,8 @@ mod tests {
                         "workspace": "/w", "branch": "main", "risk_signals": ["r"], "permissions": ["p"],
                         "env": {"HOME": "/home/u"}},
             "approval": {"grants": [{"id": "g"}]}
-        }))
-        .unwrap();
+        });
+        let a = Action::from_value(&v).unwrap();
         assert_eq!(a.kind, Some(EffectKind::CommandExec));
         assert_eq!(a.agent.tier, Some(Tier::ProdGated));
         assert_eq!(a.agent.agent_type.as_deref(), Some("coder"));
@@ -573,28 +552,26 @@ mod tests {
 
     #[test]
     fn nulls_are_absent() {
-        let a = Action::from_value(
-            &json!({"tool": "x", "path": null, "paths": null, "args": null, "agent": null}),
-        )
-        .unwrap();
+        let v = json!({"tool": "x", "path": null, "paths": null, "args": null, "agent": null});
+        let a = Action::from_value(&v).unwrap();
         assert!(a.path.is_none() && a.paths.is_empty() && a.args.is_none());
     }
 
     #[test]
     fn json_syntax_errors_have_a_position() {
-        let e = Action::from_json_str(
-            "{\n  \"tool\": \"Bash\",\n  \"args\": {\"command\": \"cat secret-XYZ\"\n",
-        )
-        .unwrap_err();
+        let parse = |t: &str| crate::json::parse_strict(t, ACTION_ORIGIN, 1);
+        let e = parse("{\n  \"tool\": \"Bash\",\n  \"args\": {\"command\": \"cat secret-XYZ\"\n")
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::ActionSyntax);
         let loc = e.location.unwrap();
         assert_eq!(loc.file, "<action>");
         assert!(loc.line >= 3);
         assert!(!e.message.contains("XYZ"));
-        let e = Action::from_json_str("{\"tool\": \"x\",, }").unwrap_err();
+        let e = parse("{\"tool\": \"x\",, }").unwrap_err();
         assert_eq!(e.code, ErrorCode::ActionSyntax);
         assert_eq!(e.location.unwrap().line, 1);
-        let a = Action::from_json_str(r#"{"tool": "Read", "args": {"file_path": "a"}}"#).unwrap();
+        let v = parse(r#"{"tool": "Read", "args": {"file_path": "a"}}"#).unwrap();
+        let a = Action::from_value(&v).unwrap();
         assert_eq!(a.tool.as_deref(), Some("Read"));
     }
 }

@@ -33,7 +33,7 @@ pub fn derive_effects(action: &Action, custom: &[CustomAdapter]) -> Result<Vec<E
         let mut call = Effect::new(EffectKind::ToolCall, "$.tool");
         call.tool = Some(tool.clone());
         effects.push(call);
-        let args = action.args.as_ref();
+        let args = action.args;
         let mine: Vec<&CustomAdapter> = custom.iter().filter(|c| c.matches_tool(tool)).collect();
         if mine.is_empty() {
             if let Some(found) = adapters::builtin_effects(tool, args, &base)? {
@@ -221,8 +221,9 @@ mod tests {
     use crate::policy::model::AdapterDecl;
     use crate::policy::node::{Span, Spanned};
 
-    fn action(v: serde_json::Value) -> Action {
-        Action::from_value(&v).unwrap()
+    /// Test actions live as long as the test process (an action borrows its JSON).
+    fn action(v: serde_json::Value) -> Action<'static> {
+        Action::from_value(Box::leak(Box::new(v))).unwrap()
     }
 
     fn fx(v: serde_json::Value) -> Vec<Effect> {
