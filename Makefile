@@ -20,7 +20,7 @@ SESSION := examples/session.jsonl
 .PHONY: test toolchain fmt-check clippy fuzz-smoke cli-smoke unit-tests build bench fuzz wasm-check
 
 # cargo test runs last: CI reads its closing summary lines.
-test: toolchain fmt-check clippy fuzz-smoke cli-smoke unit-tests
+test: toolchain fmt-check clippy wasm-check fuzz-smoke cli-smoke unit-tests
 
 toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found; install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
