@@ -476,6 +476,20 @@ impl Decoder<'_> {
     }
 
     /// The entries of a list of mappings (`rules`, `plugins`, ...); an empty key is empty.
+    /// Decodes every entry of the list `name` with `item`, keeping the ones that decode.
+    fn each<T>(
+        &mut self,
+        name: &str,
+        node: &Node,
+        item: fn(&mut Self, usize, &Node) -> Option<T>,
+    ) -> Vec<T> {
+        self.entries(name, node)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| item(self, i, n))
+            .collect()
+    }
+
     fn entries<'n>(&mut self, name: &str, node: &'n Node) -> &'n [Node] {
         match &node.value {
             NodeValue::Null => &[],
@@ -536,45 +550,25 @@ impl Decoder<'_> {
             doc.constraints = self.constraints(n);
         }
         if let Some(n) = f.get("rules") {
-            doc.rules = self
-                .entries("rules", n)
-                .iter()
-                .enumerate()
-                .filter_map(|(i, n)| self.rule(i, n))
-                .collect();
+            doc.rules = self.each("rules", n, Self::rule);
         }
         if let Some(n) = f.get("escalation") {
             doc.escalation = self.escalation(n);
         }
         if let Some(n) = f.get("rate_limits") {
-            doc.rate_limits = self
-                .entries("rate_limits", n)
-                .iter()
-                .enumerate()
-                .filter_map(|(i, n)| self.rate_limit(i, n))
-                .collect();
+            doc.rate_limits = self.each("rate_limits", n, Self::rate_limit);
         }
         if let Some(n) = f.get("redaction") {
             doc.redaction = self.redaction(n);
         }
         if let Some(n) = f.get("plugins") {
-            doc.plugins = self
-                .entries("plugins", n)
-                .iter()
-                .enumerate()
-                .filter_map(|(i, n)| self.plugin(i, n))
-                .collect();
+            doc.plugins = self.each("plugins", n, Self::plugin);
         }
         if let Some(n) = f.get("audit") {
             doc.audit = self.audit(n);
         }
         if let Some(n) = f.get("adapters") {
-            doc.adapters = self
-                .entries("adapters", n)
-                .iter()
-                .enumerate()
-                .filter_map(|(i, n)| self.adapter(i, n))
-                .collect();
+            doc.adapters = self.each("adapters", n, Self::adapter);
         }
         doc
     }
