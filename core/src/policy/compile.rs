@@ -9,6 +9,10 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+// The rule indexes are looked up on every effect with short, policy-chosen keys: a fast
+// non-cryptographic hash is right (the keys come from the policy, not from the agent).
+use rustc_hash::FxHashMap;
+
 use globset::{Candidate, GlobSet, GlobSetBuilder};
 
 pub use super::cond::{Cond, Facts, HostList, KindSet, ListCond};
@@ -63,11 +67,11 @@ pub struct LimitRule {
 struct Bucket {
     /// Rules whose tool condition is a list of literal names and that name no agent type:
     /// tool → rules.
-    by_tool: HashMap<String, Vec<u32>>,
+    by_tool: FxHashMap<String, Vec<u32>>,
     /// The same for rules that also name agent types: tool → agent type → rules.
-    by_tool_agent: HashMap<String, HashMap<String, Vec<u32>>>,
+    by_tool_agent: FxHashMap<String, FxHashMap<String, Vec<u32>>>,
     /// Rules that name agent types but cannot be indexed otherwise: agent type → rules.
-    by_agent: HashMap<String, Vec<u32>>,
+    by_agent: FxHashMap<String, Vec<u32>>,
     /// Rules that name tiers but cannot be indexed otherwise, per tier (the tier caps).
     by_tier: [Vec<u32>; 5],
     /// Rules with a plain path condition: one glob set over all their patterns.
