@@ -28,7 +28,7 @@ struct Hit<'p> {
     rule_id: Cow<'p, str>,
     outcome: Outcome,
     effect: usize,
-    pattern: Option<String>,
+    pattern: Option<Cow<'p, str>>,
     reason: Cow<'p, str>,
     risk: u8,
     approver_role: Option<Cow<'p, str>>,
@@ -204,7 +204,7 @@ pub fn evaluate(
                     rule_id: Cow::Borrowed(&rule.id),
                     outcome: rule.outcome,
                     effect: i,
-                    pattern,
+                    pattern: pattern.map(Cow::Borrowed),
                     reason: Cow::Borrowed(&rule.reason),
                     risk: rule.risk,
                     approver_role: rule.approver_role.as_deref().map(Cow::Borrowed),
@@ -221,7 +221,7 @@ pub fn evaluate(
             rule_id: Cow::Owned(r.rule_id.clone()),
             outcome: Outcome::Redact,
             effect: 0,
-            pattern: Some(r.kind.clone()),
+            pattern: Some(Cow::Owned(r.kind.clone())),
             reason: Cow::Owned(format!(
                 "secret of kind {} at {} replaced by its marker",
                 r.kind, r.location
@@ -334,7 +334,7 @@ pub fn evaluate(
             rule_id: h.rule_id.into_owned(),
             outcome: h.outcome,
             effect: h.effect,
-            pattern: h.pattern,
+            pattern: h.pattern.map(Cow::into_owned),
             reason: h.reason.into_owned(),
         })
         .collect();

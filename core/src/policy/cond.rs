@@ -123,7 +123,7 @@ fn in_list(list: &[String], value: Option<&str>) -> bool {
 impl Cond {
     /// Checks the conditions against one effect. `Some(pattern)` when they hold, with the
     /// pattern that matched when a pattern condition is present.
-    pub fn check<'p>(&'p self, effect: &Effect, facts: &Facts<'_>) -> Option<Option<String>> {
+    pub fn check<'p>(&'p self, effect: &Effect, facts: &Facts<'_>) -> Option<Option<&'p str>> {
         if !self.kinds.contains(effect.kind)
             || !flag_holds(self.upload, effect.upload)
             || !flag_holds(self.outside_workspace, effect.outside_workspace)
@@ -165,8 +165,8 @@ impl Cond {
         if let Some(branch) = &self.branch {
             facts.branch.and_then(|b| branch.find(b))?;
         }
-        let mut pattern: Option<String> = None;
-        let mut note = |p: Option<String>| {
+        let mut pattern: Option<&'p str> = None;
+        let mut note = |p: Option<&'p str>| {
             if pattern.is_none() {
                 pattern = p;
             }
@@ -174,7 +174,7 @@ impl Cond {
         if let Some(cond) = &self.path {
             let path = effect.path.as_deref()?;
             match cond {
-                ListCond::In(set) => note(Some(set.find(path, effect.recursive)?.to_owned())),
+                ListCond::In(set) => note(Some(set.find(path, effect.recursive)?)),
                 ListCond::NotIn(set) => {
                     if set.find(path, false).is_some() {
                         return None;
@@ -200,7 +200,7 @@ impl Cond {
                     .min_by(|a, b| a.as_str().cmp(b.as_str()))
             };
             match cond {
-                ListCond::In(list) => note(Some(hit(list)?.as_str().to_owned())),
+                ListCond::In(list) => note(Some(hit(list)?.as_str())),
                 ListCond::NotIn(list) => {
                     if hit(list).is_some() {
                         return None;
@@ -212,7 +212,7 @@ impl Cond {
         if let Some(cond) = &self.host {
             let host = effect.host.as_deref()?;
             match cond {
-                ListCond::In(list) => note(Some(list.find(host)?.to_owned())),
+                ListCond::In(list) => note(Some(list.find(host)?)),
                 ListCond::NotIn(list) => {
                     if list.find(host).is_some() {
                         return None;
@@ -224,7 +224,7 @@ impl Cond {
         if let Some(cond) = &self.tool {
             let tool = effect.tool.as_deref().or(facts.tool)?;
             match cond {
-                ListCond::In(set) => note(Some(set.find(tool)?.to_owned())),
+                ListCond::In(set) => note(Some(set.find(tool)?)),
                 ListCond::NotIn(set) => {
                     if set.find(tool).is_some() {
                         return None;
