@@ -17,10 +17,10 @@ FUZZ_SECONDS ?= 15
 FUZZ_LONG_SECONDS ?= 300
 SESSION := examples/session.jsonl
 
-.PHONY: test toolchain fmt-check clippy fuzz-smoke cli-smoke unit-tests build bench fuzz wasm-check
+.PHONY: test toolchain fmt-check clippy fuzz-smoke cli-smoke map-order unit-tests build bench fuzz wasm-check
 
 # cargo test runs last: CI reads its closing summary lines.
-test: toolchain fmt-check clippy wasm-check fuzz-smoke cli-smoke unit-tests
+test: toolchain fmt-check clippy wasm-check fuzz-smoke cli-smoke map-order unit-tests
 
 toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found; install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
@@ -63,6 +63,11 @@ cli-smoke:
 	fi; \
 	"$$bin" lint --policy examples/.agent-policy.yml >/dev/null; \
 	echo "cli smoke: $$decisions decisions, $$denied blocked, no secret in the output"
+
+# The corpus again with serde_json's insertion-ordered maps: hashes and documents must not
+# depend on the map type a build happens to get.
+map-order:
+	$(CARGO) test --quiet -p agent-policy-conformance --features preserve-order --test conformance
 
 # The last line totals every `test result:` line, so the run closes on the whole count.
 unit-tests:

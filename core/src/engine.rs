@@ -156,14 +156,7 @@ impl Engine {
     /// Runs every rule's `examples`: a policy tests itself at load.
     fn check_examples(&self) -> Result<(), Error> {
         let mut errors = Vec::new();
-        let docs = self
-            .policy
-            .docs
-            .iter()
-            .cloned()
-            .chain(self.pack_docs())
-            .collect::<Vec<_>>();
-        for doc in &docs {
+        for doc in self.policy.docs.iter().chain(&self.policy.pack_docs) {
             for rule in &doc.rules {
                 let Some(examples) = &rule.examples else {
                     continue;
@@ -224,18 +217,6 @@ impl Engine {
             Some(err) => Err(err),
             None => Ok(()),
         }
-    }
-
-    fn pack_docs(&self) -> Vec<PolicyDoc> {
-        let mut names: Vec<&str> = self
-            .policy
-            .docs
-            .iter()
-            .flat_map(|d| d.extends.iter().map(|e| e.value.as_str()))
-            .collect();
-        names.sort_unstable();
-        names.dedup();
-        names.into_iter().filter_map(packs::load).collect()
     }
 
     /// Evaluates one action.

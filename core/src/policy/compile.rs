@@ -124,6 +124,8 @@ pub struct CompiledPolicy {
     pub known_hosts: HostList,
     /// The documents as decoded (root first, then overrides), for sections later layers read.
     pub docs: Vec<PolicyDoc>,
+    /// The decoded built-in packs the documents extend, in `extends` order.
+    pub pack_docs: Vec<PolicyDoc>,
     /// `sha256:` + hex of the canonical compiled policy.
     pub hash: String,
     buckets: Vec<Bucket>,
@@ -601,10 +603,13 @@ impl CompiledPolicy {
             redactor,
             known_hosts,
             docs: std::iter::once(root).chain(overrides).collect(),
+            pack_docs,
             hash: String::new(),
         };
         compiled.buckets = build_buckets(&compiled.rules);
-        compiled.hash = crate::canonical::sha256_prefixed(&compiled.canonical().to_string());
+        compiled.hash = crate::canonical::sha256_prefixed(&crate::canonical::to_canonical_string(
+            &compiled.canonical(),
+        ));
         Ok(compiled)
     }
 
@@ -624,10 +629,13 @@ impl CompiledPolicy {
             redactor: Redactor::default(),
             known_hosts: HostList::default(),
             docs: Vec::new(),
+            pack_docs: Vec::new(),
             hash: String::new(),
             buckets: build_buckets(&[]),
         };
-        p.hash = crate::canonical::sha256_prefixed(&p.canonical().to_string());
+        p.hash = crate::canonical::sha256_prefixed(&crate::canonical::to_canonical_string(
+            &p.canonical(),
+        ));
         p
     }
 
