@@ -16,6 +16,7 @@ use super::model::{
     PluginDecl, PolicyDoc, RateLimit, RedactionConfig, RedactionRule, Rule, RuleMatch,
 };
 use super::node::{Node, NodeValue, Span, Spanned};
+use super::source::shorten;
 use crate::effects::EffectKind;
 use crate::error::{Error, ErrorCode, did_you_mean};
 use crate::outcome::Outcome;
@@ -264,7 +265,7 @@ impl Decoder<'_> {
         self.report(
             ErrorCode::PolicyUnknownKey,
             span,
-            format!("unknown key '{}' in {section}", shown(given)),
+            format!("unknown key '{}' in {section}", shorten(given)),
             help,
         );
     }
@@ -403,7 +404,7 @@ impl Decoder<'_> {
         self.report(
             code,
             node.span,
-            format!("unknown {what} '{}'", shown(text)),
+            format!("unknown {what} '{}'", shorten(text)),
             help,
         );
         None
@@ -596,7 +597,7 @@ impl Decoder<'_> {
         self.report(
             ErrorCode::PolicyUnsupportedVersion,
             node.span,
-            format!("unsupported policy version '{}'", shown(&given)),
+            format!("unsupported policy version '{}'", shorten(&given)),
             "this engine reads schema version \"1\"".to_owned(),
         );
         None
@@ -715,7 +716,7 @@ impl Decoder<'_> {
                 );
                 continue;
             }
-            let section = format!("agents.{}", shown(&name));
+            let section = format!("agents.{}", shorten(&name));
             let mut agent = AgentType {
                 name: Spanned::new(name, key.span),
                 tier: None,
@@ -1187,18 +1188,6 @@ fn subject(name: &str) -> String {
         name.to_owned()
     } else {
         format!("'{name}'")
-    }
-}
-
-/// A policy value cut to a readable length for messages.
-fn shown(text: &str) -> String {
-    const MAX: usize = 60;
-    if text.chars().count() <= MAX {
-        text.to_owned()
-    } else {
-        let mut cut: String = text.chars().take(MAX).collect();
-        cut.push('…');
-        cut
     }
 }
 

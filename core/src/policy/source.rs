@@ -627,8 +627,8 @@ fn tag_name(tag: &Tag) -> String {
     }
 }
 
-/// A name cut to a readable length for messages.
-fn shorten(text: &str) -> String {
+/// A name or value cut to a readable length for messages.
+pub(super) fn shorten(text: &str) -> String {
     const MAX: usize = 60;
     if text.chars().count() <= MAX {
         text.to_owned()

@@ -17,21 +17,7 @@ use cedar_policy::{
 };
 use serde_json::Value;
 
-use crate::rules::{Effect, Row};
-
-/// `text` as a Cedar string literal.
-fn literal(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
-}
+use crate::rules::{Effect, Row, quoted};
 
 /// The Cedar `like` patterns equivalent to a policy path glob on relative paths.
 ///
@@ -63,7 +49,7 @@ pub fn like_patterns(glob: &str) -> Vec<String> {
 fn any_like<'a>(globs: impl Iterator<Item = &'a str>) -> String {
     let likes: Vec<String> = globs
         .flat_map(like_patterns)
-        .map(|l| format!("resource.path like {}", literal(&l)))
+        .map(|l| format!("resource.path like {}", quoted(&l)))
         .collect();
     format!("({})", likes.join(" || "))
 }
@@ -96,11 +82,11 @@ pub fn policy_text(rows: &[Row]) -> String {
         };
         let action = r.tool.as_deref().map_or_else(
             || "action".to_owned(),
-            |t| format!("action == Action::{}", literal(t)),
+            |t| format!("action == Action::{}", quoted(t)),
         );
         let mut conds = Vec::new();
         if let Some(a) = &r.agent_type {
-            conds.push(format!("principal.type == {}", literal(a)));
+            conds.push(format!("principal.type == {}", quoted(a)));
         }
         if !r.paths.is_empty() {
             conds.push(path_condition(&r.paths));
@@ -114,7 +100,7 @@ pub fn policy_text(rows: &[Row]) -> String {
         let _ = writeln!(
             text,
             "@id({})\n{effect} (principal, {action}, resource){when};",
-            literal(&r.id)
+            quoted(&r.id)
         );
     }
     text

@@ -265,8 +265,9 @@ pub fn large_table() -> Vec<Row> {
     rows
 }
 
-/// `text` as a double-quoted YAML scalar.
-fn quoted(text: &str) -> String {
+/// `text` between double quotes with `"` and `\\` escaped: a double-quoted YAML scalar, and
+/// a Cedar string literal alike.
+pub(crate) fn quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
