@@ -17,10 +17,10 @@ FUZZ_SECONDS ?= 15
 FUZZ_LONG_SECONDS ?= 300
 SESSION := examples/session.jsonl
 
-.PHONY: test toolchain fmt-check clippy fuzz-smoke cli-smoke map-order unit-tests build bench fuzz wasm-check
+.PHONY: test toolchain fmt-check clippy fuzz-smoke cli-smoke map-order golden-ids unit-tests build bench fuzz wasm-check
 
 # cargo test runs last: CI reads its closing summary lines.
-test: toolchain fmt-check clippy wasm-check fuzz-smoke cli-smoke map-order unit-tests
+test: toolchain fmt-check clippy wasm-check fuzz-smoke cli-smoke map-order golden-ids unit-tests
 
 toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found; install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
@@ -68,6 +68,10 @@ cli-smoke:
 # depend on the map type a build happens to get.
 map-order:
 	$(CARGO) test --quiet -p agent-policy-conformance --features preserve-order --test conformance
+
+# The golden documents' ids, recomputed from their inputs without the engine.
+golden-ids:
+	python3 tests/vectors/ids.py
 
 # The last line totals every `test result:` line, so the run closes on the whole count.
 unit-tests:

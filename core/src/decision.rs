@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::canonical::CanonicalJson;
 use crate::effects::Effect;
 use crate::outcome::Outcome;
 
@@ -34,7 +35,8 @@ pub struct Decision {
     /// The normalised effects of the action.
     pub effects: Vec<Effect>,
     /// The action with every secret replaced by its marker: what a caller that proceeds uses.
-    pub redacted_action: serde_json::Value,
+    /// Held as canonical JSON text; [`CanonicalJson::to_value`] gives the value.
+    pub redacted_action: CanonicalJson,
     /// The `now` the caller passed, normalised to RFC 3339 UTC.
     pub timestamp: String,
     /// The policy's schema version.

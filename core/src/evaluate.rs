@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::action::Action;
-use crate::canonical::{canonicalize_owned, evaluation_ids, to_canonical_string};
+use crate::canonical::{CanonicalJson, evaluation_ids, to_canonical_string};
 use crate::decision::{Alert, Decision, Match};
 use crate::effects::derive::derive_effects;
 use crate::effects::{Effect, EffectKind};
@@ -34,12 +34,30 @@ struct Hit<'p> {
     approver_role: Option<Cow<'p, str>>,
 }
 
+/// The evaluation time: as written in the decision and as the decision id hashes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timestamp {
+    /// RFC 3339 in UTC (`2026-11-22T10:00:00Z`).
+    pub text: String,
+    /// Seconds since the Unix epoch.
+    pub seconds: i64,
+    /// Nanoseconds within the second.
+    pub nanos: u32,
+}
+
 /// Parses an RFC 3339 timestamp and writes it back in UTC (`2026-11-22T10:00:00Z`).
-pub fn normalize_timestamp(now: &str) -> Result<String, Error> {
+pub fn parse_timestamp(now: &str) -> Result<Timestamp, Error> {
+    if let Some(t) = whole_second_utc(now) {
+        return Ok(t);
+    }
     DateTime::parse_from_rfc3339(now.trim())
         .map(|t| {
-            t.with_timezone(&Utc)
-                .to_rfc3339_opts(SecondsFormat::AutoSi, true)
+            let utc = t.with_timezone(&Utc);
+            Timestamp {
+                text: utc.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+                seconds: utc.timestamp(),
+                nanos: utc.timestamp_subsec_nanos(),
+            }
         })
         .map_err(|e| {
             Error::new(
@@ -48,6 +66,33 @@ pub fn normalize_timestamp(now: &str) -> Result<String, Error> {
             )
             .with_help("write it like 2026-11-22T10:00:00Z")
         })
+}
+
+/// The common case, read without a general parser: `now` already written as the decision
+/// writes it, `YYYY-MM-DDTHH:MM:SSZ`. `None` for anything else (the general path decides).
+fn whole_second_utc(now: &str) -> Option<Timestamp> {
+    let b = now.as_bytes();
+    let shape = b.len() == 20
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            19 => *c == b'Z',
+            _ => c.is_ascii_digit(),
+        });
+    if !shape {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| now.get(r).and_then(|d| d.parse::<u32>().ok());
+    let date =
+        chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
+    // Second 60 (a leap second) is left to the general path.
+    let time = date.and_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
+    Some(Timestamp {
+        text: now.to_owned(),
+        seconds: time.and_utc().timestamp(),
+        nanos: 0,
+    })
 }
 
 /// The facts shared by every effect of the action.
@@ -173,7 +218,11 @@ pub fn evaluate(
     now: &str,
     sequence: u64,
 ) -> Result<Decision, Error> {
-    let timestamp = normalize_timestamp(now)?;
+    let Timestamp {
+        text: timestamp,
+        seconds,
+        nanos,
+    } = parse_timestamp(now)?;
     let action = Action::from_value(value)?;
     let action_text = to_canonical_string(value);
     let (redacted, redactions, secrets) = policy.redactor.redact_action(value, &action_text);
@@ -258,13 +307,22 @@ pub fn evaluate(
         .max()
         .unwrap_or(policy.default);
 
-    let deciding: Vec<&Hit> = hits.iter().filter(|h| h.outcome == decision).collect();
-    let mut policy_ids: Vec<String> = deciding.iter().map(|h| h.rule_id.to_string()).collect();
-    policy_ids.sort();
-    policy_ids.dedup();
+    let deciding = || hits.iter().filter(|h| h.outcome == decision);
+    let policy_ids: Vec<String> = {
+        // A handful of deciding hits: a linear check for repeats is cheaper than a set.
+        const LINEAR: usize = 16;
+        let mut ids: Vec<String> = Vec::new();
+        for h in deciding() {
+            if ids.len() > LINEAR || !ids.iter().any(|id| *id == h.rule_id) {
+                ids.push(h.rule_id.to_string());
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
     // The rule quoted in the reason: highest risk, then first effect, then smallest id.
-    let lead = deciding
-        .iter()
+    let lead = deciding()
         .min_by(|a, b| (b.risk, a.effect, &a.rule_id).cmp(&(a.risk, b.effect, &b.rule_id)));
     let reason = {
         let mut r = String::with_capacity(160);
@@ -301,16 +359,14 @@ pub fn evaluate(
         r
     };
     let signals = u8::try_from(action.context.risk_signals.len().min(3)).unwrap_or(3);
-    let risk_score = deciding
-        .iter()
+    let risk_score = deciding()
         .map(|h| h.risk)
         .max()
         .unwrap_or(0)
         .saturating_add(signals * 5)
         .min(100);
     let approver_role = (decision == Outcome::RequireApproval).then(|| {
-        deciding
-            .iter()
+        deciding()
             .filter_map(|h| h.approver_role.as_deref())
             .min()
             .unwrap_or(DEFAULT_APPROVER_ROLE)
@@ -326,8 +382,13 @@ pub fn evaluate(
         })
         .collect();
     let (derived_action_id, decision_id) =
-        evaluation_ids(&action_text, &policy.hash, sequence, &timestamp);
+        evaluation_ids(&action_text, &policy.id_seed, sequence, seconds, nanos);
     let action_id = action.id.clone().unwrap_or(derived_action_id);
+    // The canonical text already written is the redacted action when nothing was redacted.
+    let redacted_action = CanonicalJson::from_canonical_text(match redacted {
+        Some(value) => to_canonical_string(&value),
+        None => action_text,
+    });
     let matched = hits
         .into_iter()
         .map(|h| Match {
@@ -350,9 +411,64 @@ pub fn evaluate(
         alerts,
         matched,
         effects,
-        redacted_action: canonicalize_owned(redacted),
+        redacted_action,
         timestamp,
         policy_version: policy.version.clone(),
         policy_hash: policy.hash.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// What the general parser makes of `now`.
+    fn general(now: &str) -> Option<Timestamp> {
+        let t = DateTime::parse_from_rfc3339(now.trim())
+            .ok()?
+            .with_timezone(&Utc);
+        Some(Timestamp {
+            text: t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            seconds: t.timestamp(),
+            nanos: t.timestamp_subsec_nanos(),
+        })
+    }
+
+    proptest! {
+        /// The whole-second fast path reads every date it accepts exactly as the general
+        /// parser does, and refuses nothing the general parser would read differently.
+        #[test]
+        fn whole_second_timestamps_read_like_the_general_parser(
+            y in 0u32..10000, mo in 0u32..14, d in 0u32..33, h in 0u32..26, mi in 0u32..62,
+            s in 0u32..62,
+        ) {
+            let now = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z");
+            if let Some(fast) = whole_second_utc(&now) {
+                prop_assert_eq!(Some(fast), general(&now));
+            }
+            prop_assert_eq!(parse_timestamp(&now).ok(), general(&now));
+        }
+    }
+
+    #[test]
+    fn other_spellings_take_the_general_path() {
+        for now in [
+            "2026-11-22T10:00:00+01:00",
+            "2026-11-22t10:00:00z",
+            "2026-11-22T10:00:00.5Z",
+            " 2026-11-22T10:00:00Z",
+            "2016-12-31T23:59:60Z",
+        ] {
+            assert_eq!(whole_second_utc(now), None, "{now}");
+            assert_eq!(parse_timestamp(now).ok(), general(now), "{now}");
+        }
+        assert_eq!(
+            parse_timestamp("2026-11-22T11:00:00+01:00").unwrap().text,
+            "2026-11-22T10:00:00Z"
+        );
+        assert!(parse_timestamp("2026-02-30T10:00:00Z").is_err());
+    }
 }

@@ -29,6 +29,7 @@ mod evaluate;
 mod packs;
 
 pub use action::Action;
+pub use canonical::CanonicalJson;
 pub use decision::{Alert, Decision, Match, Redaction};
 pub use effects::{Effect, EffectKind};
 pub use engine::{Engine, LintReport, PolicySource, Request, SourceFormat};

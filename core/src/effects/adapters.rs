@@ -193,7 +193,7 @@ impl CustomAdapter {
                             k,
                             p,
                             false,
-                            &format!("$.args.{name}[{i}]"),
+                            format!("$.args.{name}[{i}]"),
                             base,
                         ));
                     }
@@ -324,7 +324,7 @@ fn file_effect(
     kind: EffectKind,
     raw: &str,
     recursive: bool,
-    via: &str,
+    via: impl Into<String>,
     base: &PathBase<'_>,
 ) -> Effect {
     let p = base.normalize(raw);
@@ -485,7 +485,7 @@ pub fn builtin_effects(
             kind,
             p,
             recursive,
-            &["$.args.", key].concat(),
+            ["$.args.", key].concat(),
             base,
         ))
     };
@@ -682,7 +682,7 @@ fn opt_file(
                 kind,
                 p,
                 false,
-                &format!("$.args.paths[{i}]"),
+                format!("$.args.paths[{i}]"),
                 base,
             ));
         }
@@ -701,7 +701,7 @@ fn mcp_effects(tool: &str, r: &ArgReader<'_>, base: &PathBase<'_>) -> Result<Vec
             kind,
             r.req_str(key)?,
             recursive,
-            &["$.args.", key].concat(),
+            ["$.args.", key].concat(),
             base,
         ))
     };
@@ -720,7 +720,7 @@ fn mcp_effects(tool: &str, r: &ArgReader<'_>, base: &PathBase<'_>) -> Result<Vec
                         EffectKind::FileRead,
                         p,
                         false,
-                        &format!("$.args.paths[{i}]"),
+                        format!("$.args.paths[{i}]"),
                         base,
                     )
                 })

@@ -32,15 +32,21 @@ pub fn derive_effects(action: &Action, custom: &[CustomAdapter]) -> Result<Vec<E
     if let Some(tool) = &action.tool {
         let mut call = Effect::new(EffectKind::ToolCall, "$.tool");
         call.tool = Some(tool.clone());
-        effects.push(call);
         let args = action.args;
         let mine: Vec<&CustomAdapter> = custom.iter().filter(|c| c.matches_tool(tool)).collect();
         if mine.is_empty() {
-            if let Some(found) = adapters::builtin_effects(tool, args, &base)? {
-                effects.extend(found);
+            match adapters::builtin_effects(tool, args, &base)? {
+                // The adapter's list becomes the action's: the call goes first.
+                Some(found) => {
+                    effects = found;
+                    effects.reserve(1);
+                    effects.insert(0, call);
+                }
+                None => effects.push(call),
             }
             tool_kind = adapters::builtin_kind(tool);
         } else {
+            effects.push(call);
             for adapter in &mine {
                 effects.extend(adapter.effects(tool, args, &base)?);
             }
@@ -184,26 +190,32 @@ pub fn derive_effects(action: &Action, custom: &[CustomAdapter]) -> Result<Vec<E
 }
 
 /// Removes effects equal to an earlier one except for `via`, keeping the first.
-fn dedup(effects: Vec<Effect>) -> Vec<Effect> {
-    // Actions have a handful of effects: a quadratic scan beats hashing them. Long command
-    // lines can have more; past a threshold fall back to a hash set.
+fn dedup(mut effects: Vec<Effect>) -> Vec<Effect> {
+    // Actions have a handful of effects: a quadratic scan in place beats hashing them. Long
+    // command lines can have more; past a threshold fall back to a hash set.
     const LINEAR: usize = 32;
-    let mut kept: Vec<Effect> = Vec::with_capacity(effects.len());
     if effects.len() <= LINEAR {
-        for e in effects {
-            if !kept.iter().any(|k| k.same_except_via(&e)) {
-                kept.push(e);
+        let mut kept = 0;
+        for i in 0..effects.len() {
+            let (head, tail) = effects.split_at(i);
+            let duplicate = tail.first().is_some_and(|e| {
+                head.get(..kept)
+                    .is_some_and(|k| k.iter().any(|k| k.same_except_via(e)))
+            });
+            if !duplicate {
+                if kept != i {
+                    // INVARIANT: kept < i < len: both indices are in bounds.
+                    effects.swap(kept, i);
+                }
+                kept += 1;
             }
         }
-        return kept;
+        effects.truncate(kept);
+        return effects;
     }
     let mut seen = HashSet::new();
-    for e in effects {
-        if seen.insert(e.key_except_via()) {
-            kept.push(e);
-        }
-    }
-    kept
+    effects.retain(|e| seen.insert(e.key_except_via()));
+    effects
 }
 
 #[cfg(test)]

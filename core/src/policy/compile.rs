@@ -13,6 +13,8 @@ use std::collections::{BTreeMap, HashMap};
 // non-cryptographic hash is right (the keys come from the policy, not from the agent).
 use rustc_hash::FxHashMap;
 
+use crate::canonical::DecisionIdSeed;
+
 use globset::{Candidate, GlobSet, GlobSetBuilder};
 
 pub use super::cond::{Cond, Facts, HostList, KindSet, ListCond};
@@ -128,6 +130,8 @@ pub struct CompiledPolicy {
     pub pack_docs: Vec<PolicyDoc>,
     /// `sha256:` + hex of the canonical compiled policy.
     pub hash: String,
+    /// Where the decision ids of this policy start from (derived from `hash`).
+    pub id_seed: DecisionIdSeed,
     buckets: Vec<Bucket>,
 }
 
@@ -605,11 +609,13 @@ impl CompiledPolicy {
             docs: std::iter::once(root).chain(overrides).collect(),
             pack_docs,
             hash: String::new(),
+            id_seed: DecisionIdSeed::new(""),
         };
         compiled.buckets = build_buckets(&compiled.rules);
         compiled.hash = crate::canonical::sha256_prefixed(&crate::canonical::to_canonical_string(
             &compiled.canonical(),
         ));
+        compiled.id_seed = DecisionIdSeed::new(&compiled.hash);
         Ok(compiled)
     }
 
@@ -631,11 +637,13 @@ impl CompiledPolicy {
             docs: Vec::new(),
             pack_docs: Vec::new(),
             hash: String::new(),
+            id_seed: DecisionIdSeed::new(""),
             buckets: build_buckets(&[]),
         };
         p.hash = crate::canonical::sha256_prefixed(&crate::canonical::to_canonical_string(
             &p.canonical(),
         ));
+        p.id_seed = DecisionIdSeed::new(&p.hash);
         p
     }
 

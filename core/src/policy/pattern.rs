@@ -67,6 +67,12 @@ fn build_glob(text: &str, literal_separator: bool) -> Result<Glob, globset::Erro
         .build()
 }
 
+/// Whether `text` uses glob syntax (`*`, `?`, `[…]`, `{…}`, `\\` escapes); without it a
+/// glob matches exactly its own text.
+fn has_glob_syntax(text: &str) -> bool {
+    text.contains(['*', '?', '[', ']', '{', '}', '\\'])
+}
+
 /// Turns a glob error into a policy error at the pattern's span.
 fn glob_error(origin: &str, entry: &Spanned<String>, err: &globset::Error) -> Error {
     Error::new(
@@ -253,6 +259,9 @@ fn glob_set(globs: &[PathGlob]) -> Result<GlobSet, Error> {
 /// `*` may match `/` here.
 #[derive(Debug, Clone)]
 pub struct NameSet {
+    /// When every entry is an inclusion written without glob syntax (`Read`, `create-pr`,
+    /// the common case for tools), the entries sorted: `find` is then a binary search.
+    literals: Option<Vec<String>>,
     include_texts: Vec<(u32, String)>,
     exclude_texts: Vec<(u32, String)>,
     include: GlobSet,
@@ -293,7 +302,16 @@ impl NameSet {
             &include_texts.iter().map(|(g, _)| *g).collect::<Vec<_>>(),
             &exclude_texts.iter().map(|(g, _)| *g).collect::<Vec<_>>(),
         );
+        let literals = (exclude_texts.is_empty()
+            && include_texts.iter().all(|(_, t)| !has_glob_syntax(t)))
+        .then(|| {
+            let mut names: Vec<String> = include_texts.iter().map(|(_, t)| t.clone()).collect();
+            names.sort_unstable();
+            names.dedup();
+            names
+        });
         Ok(NameSet {
+            literals,
             include: build(include)?,
             exclude: build(exclude)?,
             include_texts,
@@ -326,6 +344,15 @@ impl NameSet {
 
     /// The smallest included pattern matching `name` whose group has no matching exclusion.
     pub fn find(&self, name: &str) -> Option<&str> {
+        if let Some(literals) = &self.literals {
+            // INVARIANT: a glob without syntax matches exactly its own text, and with no
+            // exclusions there is no implicit `*` group; the smallest match is the name itself.
+            return literals
+                .binary_search_by(|l| l.as_str().cmp(name))
+                .ok()
+                .and_then(|i| literals.get(i))
+                .map(String::as_str);
+        }
         let candidate = Candidate::new(name);
         let excluded: Vec<u32> = if self.exclude_texts.is_empty() {
             Vec::new()
@@ -439,5 +466,21 @@ mod tests {
         assert_eq!(s.find("mcp__github__create_pr"), Some("mcp__github__*"));
         assert_eq!(s.find("mcp__github__delete_repo"), None);
         assert_eq!(s.find("Bash"), None);
+    }
+
+    #[test]
+    fn literal_name_sets_match_exactly() {
+        let entries: Vec<_> = ["Read", "create-pr", "Read"]
+            .iter()
+            .map(|p| Spanned::new((*p).to_owned(), Span::default()))
+            .collect();
+        let s = NameSet::compile("<t>", &entries).unwrap();
+        assert_eq!(s.find("Read"), Some("Read"));
+        assert_eq!(s.find("create-pr"), Some("create-pr"));
+        assert_eq!(s.find("read"), None);
+        assert_eq!(s.find("Read2"), None);
+        assert_eq!(s.find(""), None);
+        let empty = NameSet::compile("<t>", &[]).unwrap();
+        assert_eq!(empty.find("Read"), None);
     }
 }

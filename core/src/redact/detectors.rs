@@ -547,9 +547,21 @@ pub(super) fn bearer_is_literal(value: &str) -> bool {
         && !is_placeholder(value)
 }
 
+/// A normalised key containing this names an AWS secret access key.
+const AWS_SECRET_KEY_MARK: &str = "secretaccesskey";
+
+/// A normalised key ending with this names an AWS secret access key.
+pub(super) const AWS_SECRET_KEY_SUFFIX: &str = "awssecretkey";
+
+/// The last two characters of every entry of [`SECRET_KEY_SUFFIXES`] and of
+/// [`AWS_SECRET_KEY_SUFFIX`] (a unit test keeps them in step).
+pub(super) const SECRET_KEY_ENDINGS: [[u8; 2]; 10] = [
+    *b"rd", *b"wd", *b"se", *b"et", *b"en", *b"ey", *b"al", *b"ls", *b"on", *b"ie",
+];
+
 /// Key names (lowercased, letters and digits only) whose string value is a secret: the key
 /// ends with one of these.
-const SECRET_KEY_SUFFIXES: &[&str] = &[
+pub(super) const SECRET_KEY_SUFFIXES: &[&str] = &[
     "password",
     "passwd",
     "passphrase",
@@ -570,6 +582,19 @@ const SECRET_KEY_SUFFIXES: &[&str] = &[
 /// `client_secret`, `Authorization`, `GITHUB_TOKEN` (any key ending in one of
 /// [`SECRET_KEY_SUFFIXES`], ignoring case and punctuation) a generic secret.
 pub(super) fn secret_key_kind(key: &str) -> Option<&'static str> {
+    // Most keys are not secret names: reject them on their last two letters and digits
+    // unless long enough to hold `secretaccesskey`.
+    let mut tail = key
+        .bytes()
+        .rev()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|b| b.to_ascii_lowercase());
+    let (Some(last), Some(before)) = (tail.next(), tail.next()) else {
+        return None;
+    };
+    if key.len() < AWS_SECRET_KEY_MARK.len() && !SECRET_KEY_ENDINGS.contains(&[before, last]) {
+        return None;
+    }
     // Keys are short: normalise into a stack buffer, falling back to the heap for long ones.
     let mut buf = [0u8; 64];
     let mut len = 0;
@@ -592,7 +617,7 @@ pub(super) fn secret_key_kind(key: &str) -> Option<&'static str> {
         Some(h) => h,
         None => std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default(),
     };
-    if norm.contains("secretaccesskey") || norm.ends_with("awssecretkey") {
+    if norm.contains(AWS_SECRET_KEY_MARK) || norm.ends_with(AWS_SECRET_KEY_SUFFIX) {
         return Some(AWS_SECRET_KIND);
     }
     SECRET_KEY_SUFFIXES

@@ -18,7 +18,7 @@ mod tests;
 use std::fmt;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, MatchKind, packed};
 use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -243,7 +243,16 @@ struct Prefilter {
     /// `\\` or control character), so one search over an action's canonical JSON text can
     /// stand for one search per string.
     text_safe: bool,
+    /// The same keywords as a SIMD multi-substring searcher, used on lowercased text to
+    /// answer "does any keyword occur" several times faster than the automaton; `None` where
+    /// the target has no SIMD searcher or a keyword is too long for [`LOWERCASE_CHUNK`].
+    packed: Option<packed::Searcher>,
+    /// Length in bytes of the longest keyword.
+    longest: usize,
 }
+
+/// Bytes lowercased at a time, on the stack, for the packed keyword search.
+const LOWERCASE_CHUNK: usize = 512;
 
 impl Prefilter {
     /// Builds the prefilter of `detectors`.
@@ -286,12 +295,50 @@ impl Prefilter {
         let text_safe = keywords
             .iter()
             .all(|k| !k.contains(|c: char| c == '"' || c == '\\' || c.is_control()));
+        let longest = keywords.iter().map(String::len).max().unwrap_or(0);
+        // INVARIANT: a keyword is shorter than half a chunk, so consecutive chunks that
+        // overlap by `longest - 1` bytes hold every occurrence whole in at least one chunk.
+        let packed = (!keywords.is_empty() && longest <= LOWERCASE_CHUNK / 2)
+            .then(|| packed::Searcher::new(keywords.iter()))
+            .flatten();
         Ok(Prefilter {
             automaton,
             owners,
             always,
             text_safe,
+            packed,
+            longest,
         })
+    }
+
+    /// Whether any keyword occurs in `text`, ASCII case ignored.
+    fn any_keyword(&self, text: &str) -> bool {
+        let Some(ac) = &self.automaton else {
+            return false;
+        };
+        let Some(packed) = &self.packed else {
+            return ac.is_match(text);
+        };
+        // Keywords are lowercase: search lowercased copies of the text, one chunk at a time.
+        let bytes = text.as_bytes();
+        let mut chunk = [0u8; LOWERCASE_CHUNK];
+        let mut start = 0;
+        loop {
+            let end = bytes.len().min(start + LOWERCASE_CHUNK);
+            let (Some(part), Some(buf)) = (bytes.get(start..end), chunk.get_mut(..end - start))
+            else {
+                return ac.is_match(text);
+            };
+            buf.copy_from_slice(part);
+            buf.make_ascii_lowercase();
+            if packed.find(&*buf).is_some() {
+                return true;
+            }
+            if end == bytes.len() {
+                return false;
+            }
+            start = end - (self.longest - 1);
+        }
     }
 
     /// Which of the `count` detectors may match `text`: one scan of the text.
@@ -433,27 +480,25 @@ impl Redactor {
 
     /// [`Redactor::redact_value_with_secrets`] for an action whose canonical JSON text the
     /// caller already has: when no keyword occurs in that text and no key names a secret, the
-    /// action is returned untouched after one search over the text.
+    /// action is left as it is after one search over the text, and the redacted value is
+    /// `None` (unchanged) rather than a copy.
     pub fn redact_action(
         &self,
         value: &Value,
         canonical_text: &str,
-    ) -> (Value, Vec<Redaction>, FoundSecrets) {
+    ) -> (Option<Value>, Vec<Redaction>, FoundSecrets) {
         if self.prefilter.text_safe
             && self.prefilter.always.is_empty()
-            && !self
-                .prefilter
-                .automaton
-                .as_ref()
-                .is_some_and(|ac| ac.is_match(canonical_text))
+            && !self.prefilter.any_keyword(canonical_text)
             && !(self.keyed && names_a_secret(value))
         {
             // INVARIANT: JSON text holds every key and string of the value, and no keyword
             // changes under JSON escaping (`text_safe`), so no keyword in the text means no
             // keyword in any string.
-            return (value.clone(), Vec::new(), FoundSecrets::default());
+            return (None, Vec::new(), FoundSecrets::default());
         }
-        self.redact_value_with_secrets(value)
+        let (redacted, found, secrets) = self.redact_value_with_secrets(value);
+        (Some(redacted), found, secrets)
     }
 
     /// Whether the walk could find anything in `value`.
@@ -464,12 +509,7 @@ impl Redactor {
         if !self.prefilter.always.is_empty() {
             return true;
         }
-        let hit = |text: &str| {
-            self.prefilter
-                .automaton
-                .as_ref()
-                .is_some_and(|ac| ac.is_match(text))
-        };
+        let hit = |text: &str| self.prefilter.any_keyword(text);
         match value {
             Value::String(s) => hit(s),
             Value::Array(items) => items.iter().any(|v| self.may_find(v)),

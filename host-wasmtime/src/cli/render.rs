@@ -100,7 +100,7 @@ pub(super) fn table_header() -> String {
 
 /// One row of the replay table: line number, outcome, tool (or kind), short reason.
 pub(super) fn table_row(line: usize, decision: &Decision, color: bool) -> String {
-    let action = &decision.redacted_action;
+    let action = decision.redacted_action.to_value();
     let tool = action
         .get("tool")
         .or_else(|| action.get("kind"))

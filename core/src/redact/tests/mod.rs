@@ -918,8 +918,66 @@ fn the_action_fast_path_finds_what_the_full_walk_finds() {
     for v in &values {
         let text = crate::canonical::to_canonical_string(v);
         let (fast_value, fast_found, _) = r.redact_action(v, &text);
+        let fast_value = fast_value.unwrap_or_else(|| v.clone());
         let (full_value, full_found, _) = r.redact_value_with_secrets(v);
         assert_eq!(fast_value, full_value, "{v}");
         assert_eq!(fast_found, full_found, "{v}");
+    }
+}
+
+#[test]
+fn key_names_announce_secrets_whatever_their_case_and_punctuation() {
+    use detectors::{AWS_SECRET_KIND, GENERIC_KIND, secret_key_kind};
+    for key in [
+        "password",
+        "DB_PASSWORD",
+        "pass_word",
+        "passwd",
+        "Passphrase",
+        "client_secret",
+        "GITHUB_TOKEN",
+        "apiKey",
+        "X-Api-Key",
+        "access_key",
+        "privateKey",
+        "credential",
+        "Credentials",
+        "Authorization",
+        "cookie",
+    ] {
+        assert_eq!(secret_key_kind(key), Some(GENERIC_KIND), "{key}");
+    }
+    for key in [
+        "AWS_SECRET_ACCESS_KEY",
+        "aws_secret_access_key_id",
+        "awsSecretKey",
+    ] {
+        assert_eq!(secret_key_kind(key), Some(AWS_SECRET_KIND), "{key}");
+    }
+    for key in [
+        "",
+        "a",
+        "agent",
+        "type",
+        "args",
+        "file_path",
+        "tool",
+        "tokenizer",
+        "secrets_dir",
+        "password_hint_url",
+        "keys",
+        "monkey_see",
+    ] {
+        assert_eq!(secret_key_kind(key), None, "{key}");
+    }
+    for suffix in detectors::SECRET_KEY_SUFFIXES
+        .iter()
+        .chain(&[detectors::AWS_SECRET_KEY_SUFFIX])
+    {
+        let ending = &suffix.as_bytes()[suffix.len() - 2..];
+        assert!(
+            detectors::SECRET_KEY_ENDINGS.iter().any(|e| e == ending),
+            "SECRET_KEY_ENDINGS lacks the ending of '{suffix}'"
+        );
     }
 }

@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Recomputes the ids of the golden decision documents from their inputs, independently of the
+engine, with nothing but the Python standard library.
+
+    python3 tests/vectors/ids.py          # check: exit 1 and a message on any mismatch
+    python3 tests/vectors/ids.py --write  # rewrite the ids in goldens.json
+
+action_id   = "act_" + hex(SHA-256(canonical action))[:24]
+decision_id = "dec_" + hex(SHA-256(policy hash hex digits (64 ASCII bytes)
+                                   + SHA-256(canonical action) (32 bytes)
+                                   + sequence (u64 big-endian)
+                                   + Unix seconds of the timestamp (i64 big-endian)
+                                   + nanoseconds (u32 big-endian)))[:24]
+
+The canonical action is compact JSON with object keys sorted. The policy hash is taken from
+the golden document itself (it covers the compiled policy, which this script does not
+recompute); the conformance tests check it against the engine.
+"""
+import datetime
+import hashlib
+import json
+import pathlib
+import struct
+import sys
+
+GOLDENS = pathlib.Path(__file__).with_name("goldens.json")
+
+
+def canonical(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def timestamp(now):
+    t = datetime.datetime.fromisoformat(now.replace("Z", "+00:00"))
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+    delta = t - epoch
+    seconds = delta.days * 86400 + delta.seconds
+    return seconds, delta.microseconds * 1000
+
+
+def ids(vector, policy_hash):
+    action_digest = hashlib.sha256(canonical(vector["action"]).encode()).digest()
+    seconds, nanos = timestamp(vector["now"])
+    material = (
+        policy_hash.removeprefix("sha256:").encode()
+        + action_digest
+        + struct.pack(">QqI", vector.get("sequence", 0), seconds, nanos)
+    )
+    decision = hashlib.sha256(material).hexdigest()[:24]
+    action_id = vector["action"].get("id") or "act_" + action_digest.hex()[:24]
+    return action_id, "dec_" + decision
+
+
+def main():
+    write = "--write" in sys.argv[1:]
+    doc = json.loads(GOLDENS.read_text())
+    bad = 0
+    for v in doc["vectors"]:
+        full = v["expect"]["full"]
+        action_id, decision_id = ids(v, full["policy_hash"])
+        if (full["action_id"], full["decision_id"]) != (action_id, decision_id):
+            bad += 1
+            print(f"{v['name']}: has {full['action_id']} {full['decision_id']}, "
+                  f"the formula gives {action_id} {decision_id}")
+            full["action_id"], full["decision_id"] = action_id, decision_id
+    if write:
+        GOLDENS.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    elif bad:
+        sys.exit(1)
+    print(f"{len(doc['vectors'])} golden documents: ids {'rewritten' if write else 'checked'}")
+
+
+if __name__ == "__main__":
+    main()
