@@ -64,11 +64,43 @@ impl<'a> Request<'a> {
 }
 
 /// What `lint` found beyond load errors.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct LintReport {
     /// Warnings: legal but probably not meant.
     pub warnings: Vec<String>,
+}
+
+impl LintReport {
+    /// `{"warnings": [...]}`, as every surface reports it.
+    pub fn to_json(&self) -> String {
+        // Serialising a list of strings cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// A value with every secret replaced by its marker, and what was found.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Redacted {
+    /// The value, secrets replaced by `[REDACTED:<kind>]`.
+    pub value: serde_json::Value,
+    /// Each secret found: kind, rule, JSON path, offsets, fingerprint, marker.
+    pub redactions: Vec<crate::decision::Redaction>,
+}
+
+impl Redacted {
+    /// `{"value": ..., "redactions": [...]}` with the value's keys sorted, as every surface
+    /// reports it.
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{\"value\":");
+        out.push_str(&crate::canonical::to_canonical_string(&self.value));
+        out.push_str(",\"redactions\":");
+        // Serialising plain data cannot fail.
+        out.push_str(&serde_json::to_string(&self.redactions).unwrap_or_default());
+        out.push('}');
+        out
+    }
 }
 
 /// A compiled policy, ready to evaluate actions. Cheap to share: evaluation takes `&self`.
@@ -228,6 +260,13 @@ impl Engine {
     pub fn evaluate_json(&self, action: &str, now: &str) -> Result<Decision, Error> {
         let value = crate::json::parse_strict(action, crate::action::ACTION_ORIGIN, 1)?;
         self.evaluate(&Request::new(&value, now))
+    }
+
+    /// Replaces every secret in `value` (strings and object keys, at any depth) by its
+    /// marker, with this policy's detectors: the same redaction `evaluate` applies to actions.
+    pub fn redact(&self, value: &serde_json::Value) -> Redacted {
+        let (value, redactions) = self.policy.redactor.redact_value(value);
+        Redacted { value, redactions }
     }
 
     /// Legal but probably unintended things in the policy.

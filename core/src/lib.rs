@@ -32,7 +32,7 @@ pub use action::Action;
 pub use canonical::CanonicalJson;
 pub use decision::{Alert, Decision, Match, Redaction};
 pub use effects::{Effect, EffectKind};
-pub use engine::{Engine, LintReport, PolicySource, Request, SourceFormat};
+pub use engine::{Engine, LintReport, PolicySource, Redacted, Request, SourceFormat};
 pub use error::{Error, ErrorCode, Location};
 pub use outcome::Outcome;
 pub use tier::Tier;

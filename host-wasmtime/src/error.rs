@@ -123,6 +123,27 @@ impl HostError {
         }
     }
 
+    /// The error as JSON, in the shape every surface reports: the engine's own
+    /// ([`Error::to_json`]) for engine errors, `{"error": {"code", "message", "help"}}` for IO.
+    pub fn to_json(&self) -> String {
+        match self {
+            HostError::Core(e) => e.to_json(),
+            HostError::Io { .. } => {
+                let mut inner = serde_json::Map::new();
+                inner.insert("code".to_owned(), self.code().into());
+                let headline = self.headline();
+                let message = headline
+                    .strip_suffix(&format!(" [{}]", self.code()))
+                    .unwrap_or(&headline);
+                inner.insert("message".to_owned(), message.into());
+                if let Some(help) = self.help() {
+                    inner.insert("help".to_owned(), help.into());
+                }
+                serde_json::json!({ "error": inner }).to_string()
+            }
+        }
+    }
+
     /// How many further errors the same load found (`agent-policy lint` lists them all).
     pub fn related_count(&self) -> usize {
         match self {

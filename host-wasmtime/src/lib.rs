@@ -21,6 +21,7 @@
 pub mod clock;
 pub mod error;
 pub mod exit_code;
+pub mod ffi;
 pub mod input;
 pub mod policy_files;
 

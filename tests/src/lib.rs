@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use agent_policy_core::{Engine, Error, PolicySource, Request, SourceFormat};
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// The origin (error-location file name) of a vector's inline `policy`.
 pub const INLINE_ORIGIN: &str = "<inline>";
@@ -223,19 +223,10 @@ pub fn evaluate_vector(
     }
 }
 
-/// The canonical JSON of an error, as every surface reports it:
-/// `{"error":{"code","help","location","message"}}` (keys sorted; absent values `null`).
+/// The error output every surface gives: the engine's own [`Error::to_json`] (code, message,
+/// help and location when present, and the further errors of the same load as `related`).
 pub fn error_json(e: &Error) -> Value {
-    json!({
-        "error": {
-            "code": e.code.as_str(),
-            "message": e.message,
-            "help": e.help,
-            "location": e.location.as_ref().map(|l| json!({
-                "file": l.file, "line": l.line, "column": l.column,
-            })),
-        }
-    })
+    serde_json::from_str(&e.to_json()).unwrap_or(Value::Null)
 }
 
 /// The result of running one vector.
@@ -258,7 +249,7 @@ pub fn run(v: &Vector) -> Outcome {
         Ok(result) => {
             let output = match &result {
                 Ok(decision) => decision.to_json(),
-                Err(e) => error_json(e).to_string(),
+                Err(e) => e.to_json(),
             };
             let check = serde_json::from_str::<Value>(&output)
                 .map_err(|e| format!("the output is not JSON: {e}"))
@@ -502,6 +493,7 @@ mod tests {
         clippy::panic
     )]
     use super::*;
+    use serde_json::json;
 
     fn decision() -> Value {
         json!({

@@ -1,0 +1,47 @@
+//! What every foreign-language binding built on the host shares, so that none of them grows
+//! its own rules: panics stopped at the boundary and turned into the `internal` error, the
+//! clock used when the caller gives no `now`, and the error JSON every surface reports.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use agent_policy_core::{Error, ErrorCode};
+
+use crate::HostError;
+
+/// Runs `f`, turning a panic into an [`ErrorCode::Internal`] error instead of letting it
+/// unwind into a foreign runtime.
+pub fn catch<T>(f: impl FnOnce() -> Result<T, HostError>) -> Result<T, HostError> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            Err(HostError::Core(
+                Error::new(ErrorCode::Internal, format!("internal error: {what}"))
+                    .with_help("this is a bug in agent-policy; please report it with the input"),
+            ))
+        }
+    }
+}
+
+/// `now` as given, or the system clock (UTC, whole seconds) when the caller gives none.
+pub fn now_or_clock(now: Option<&str>) -> String {
+    now.map_or_else(crate::clock::system_now, str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_the_internal_error() {
+        let err = catch::<()>(|| panic!("boom")).unwrap_err();
+        assert_eq!(err.code(), "internal");
+        assert!(err.headline().contains("boom"));
+        assert_eq!(catch(|| Ok(5)).unwrap(), 5);
+    }
+}
