@@ -1,7 +1,12 @@
 # The one entry point for building and testing agent-policy.
 #
-#   make test    every check CI runs (formatting, lints, fuzz smoke, CLI smoke, all tests)
+#   make test    every check CI runs (formatting, lints, fuzz smoke, CLI smoke, all tests,
+#                every surface: Python, Node, browser/wasm, WASI component, with parity)
 #   make build   the release CLI (target/release/agent-policy under CARGO_TARGET_DIR)
+#   make python  the Python wheel, installed into .venv/ (`.venv/bin/python -c "import agent_policy"`)
+#   make node    the Node module (`require('./bindings-node')` from the repository root)
+#   make wasm    the browser ES module and the Node build: bindings-wasm/pkg-web, pkg-node
+#   make component  the WASI component (world agent-policy:engine)
 #   make bench   the engine's benchmarks, then the side-by-side comparison with Cedar
 #   make fuzz    a longer fuzzing run of the engine
 #
@@ -17,10 +22,19 @@ FUZZ_SECONDS ?= 15
 FUZZ_LONG_SECONDS ?= 300
 SESSION := examples/session.jsonl
 
-.PHONY: test toolchain fmt-check clippy fuzz-smoke cli-smoke map-order golden-ids unit-tests build bench fuzz wasm-check
+.PHONY: test toolchain fmt-check clippy fuzz-smoke cli-smoke map-order golden-ids unit-tests build bench fuzz wasm-check \
+	python node wasm component surfaces parity-cli
+
+# Gzipped size limit of the browser module, KiB. The goal is 500; today's module is about
+# 640 (core's URL, regex and glob engines): the limit catches growth while that is worked on.
+WASM_BUDGET_KB ?= 700
+
+# Each surface's test log, read by the closing summary.
+LOGS := $(CARGO_TARGET_DIR)/test-logs
+COMPONENT := $(CARGO_TARGET_DIR)/wasm32-wasip2/release/agent_policy_component.wasm
 
 # cargo test runs last: CI reads its closing summary lines.
-test: toolchain fmt-check clippy wasm-check fuzz-smoke cli-smoke map-order golden-ids unit-tests
+test: toolchain fmt-check clippy wasm-check fuzz-smoke cli-smoke map-order golden-ids parity-cli surfaces unit-tests
 
 toolchain:
 	@command -v $(CARGO) >/dev/null || { echo "error: cargo not found; install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
@@ -34,6 +48,8 @@ fmt-check: toolchain
 # only needed by `make bench`.
 clippy: toolchain
 	$(CARGO) clippy --workspace --exclude agent-policy-bench-cedar --all-targets -- -D warnings
+	@rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
+	$(CARGO) clippy -p agent-policy-component --target wasm32-wasip2 -- -D warnings
 
 fuzz-smoke:
 	@if [ -f core/fuzz/run.sh ]; then \
@@ -73,12 +89,47 @@ map-order:
 golden-ids:
 	python3 tests/vectors/ids.py
 
-# The last line totals every `test result:` line, so the run closes on the whole count.
-unit-tests:
+# Every vector through the CLI, compared with the Rust engine (tests/parity/run_cli.py says
+# which cases the command line cannot express).
+parity-cli:
+	$(CARGO) build --quiet -p agent-policy-host --bin agent-policy
+	$(CARGO) build --quiet -p agent-policy-conformance --bin parity
+	@dir="$$(mktemp -d)"; trap 'rm -rf "$$dir"' EXIT; \
+	"$(CARGO_TARGET_DIR)/debug/parity" cases > "$$dir/cases.jsonl"; \
+	"$(CARGO_TARGET_DIR)/debug/parity" reference > "$$dir/ref.jsonl"; \
+	python3 tests/parity/run_cli.py "$(CARGO_TARGET_DIR)/debug/agent-policy" "$$dir/cases.jsonl" > "$$dir/cli.jsonl"; \
+	python3 tests/parity/compare.py "$$dir/ref.jsonl" cli="$$dir/cli.jsonl"
+
+python:
+	bindings-python/make.sh build
+
+node:
+	bindings-node/make.sh build
+
+wasm:
+	bindings-wasm/make.sh build
+
+component:
+	bindings-wasm/component/make.sh build
+
+# Each surface's own tests and its parity with the Rust engine on every vector.
+surfaces:
+	@mkdir -p "$(LOGS)" && rm -f "$(LOGS)"/*.log
+	bindings-python/make.sh test 2>&1 | tee "$(LOGS)/python.log"
+	bindings-node/make.sh test 2>&1 | tee "$(LOGS)/node.log"
+	WASM_BUDGET_KB=$(WASM_BUDGET_KB) bindings-wasm/make.sh test 2>&1 | tee "$(LOGS)/wasm.log"
+
+# The last line totals every `test result:` line of cargo and the surfaces' pytest and
+# node --test summaries, so the run closes on the whole count. The WASI component test
+# (host-wasmtime/tests/component.rs) loads the component built just before.
+unit-tests: component
 	@log="$$(mktemp)"; trap 'rm -f "$$log"' EXIT; \
-	$(CARGO) test 2>&1 | tee "$$log"; \
+	AGENT_POLICY_COMPONENT="$(COMPONENT)" $(CARGO) test 2>&1 | tee "$$log"; \
+	cat "$(LOGS)"/*.log >> "$$log" 2>/dev/null || true; \
 	awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$(i+1) ~ /^passed/) p += $$i; if ($$(i+1) ~ /^failed/) f += $$i } } \
-	     END { printf "total: %d passed, %d failed\n", p, f; if (p == 0) exit 1 }' "$$log"
+	     /^=* ?[0-9]+ (passed|failed).* in [0-9.]+s/ { for (i = 1; i <= NF; i++) { if ($$(i+1) ~ /^passed/) p += $$i; if ($$(i+1) ~ /^failed/) f += $$i } } \
+	     /^(#|ℹ) pass [0-9]+$$/ { p += $$3 } /^(#|ℹ) fail [0-9]+$$/ { f += $$3 } \
+	     END { printf "total: %d passed, %d failed\n", p, f; if (p == 0 || f > 0) exit 1 }' "$$log"
 
 build:
 	$(CARGO) build --release --bin agent-policy
@@ -87,6 +138,10 @@ build:
 bench:
 	$(CARGO) bench -p agent-policy-core
 	$(CARGO) bench -p agent-policy-bench-cedar
+	bindings-python/make.sh bench
+	bindings-node/make.sh bench
+	bindings-wasm/make.sh bench
+	bindings-wasm/component/make.sh bench
 
 fuzz:
 	@if [ -f core/fuzz/run.sh ]; then \

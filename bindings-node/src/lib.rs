@@ -1,8 +1,199 @@
-//! agent-policy binding crate for the Node module `agent-policy` (napi-rs): a thin conversion layer over the native host.
+//! agent-policy for Node: the native half of the `agent-policy` npm package (napi-rs).
 //!
 //! A binding converts types and errors and nothing else: every decision comes from
-//! [`agent_policy_core::Engine`], the decision document is [`Decision::to_json`] and an error
-//! is [`Error::to_json`], so every surface returns the same bytes. The foreign-function layer
-//! is built on these in its own change.
+//! [`agent_policy_core::Engine`], policy files are read by [`agent_policy_host::load_policy`],
+//! and what crosses back into JavaScript is the engine's own canonical JSON text
+//! ([`Decision::to_json`](agent_policy_core::Decision::to_json),
+//! [`Error::to_json`](agent_policy_core::Error::to_json), ...), so every surface returns the same
+//! bytes. The package's `index.js` wraps this module into the public API (`Engine`,
+//! `PolicyError`, `guard`): it hands actions over as JSON text (`JSON.stringify`) and parses the
+//! text returned (`JSON.parse`), the fastest conversion that stays byte-exact.
+//!
+//! Every entry runs inside [`agent_policy_host::ffi::catch`], so a panic becomes the `internal`
+//! error instead of unwinding into Node. Every failure is thrown as a JavaScript `Error` whose
+//! message is the error JSON, which `index.js` turns into a `PolicyError`.
 
-pub use agent_policy_core::{Decision, Engine, Error};
+mod convert;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use agent_policy_core::json::parse_strict;
+use agent_policy_core::{Engine, Outcome, PolicySource, Request};
+use agent_policy_host::{HostError, ffi};
+use napi::bindgen_prelude::{AsyncTask, Unknown};
+use napi::{Env, Status, Task};
+use napi_derive::napi;
+
+use crate::convert::{EvaluateArgs, JsonInput};
+
+/// Runs one entry from JavaScript: panics caught, errors thrown as their JSON.
+fn entry<T>(f: impl FnOnce() -> Result<T, HostError>) -> napi::Result<T> {
+    ffi::catch(f).map_err(|e| thrown(&e))
+}
+
+/// The JavaScript error an engine or host error is thrown as: its message is the error JSON.
+fn thrown(error: &HostError) -> napi::Error {
+    napi::Error::new(Status::GenericFailure, error.to_json())
+}
+
+/// Evaluates one converted request: the canonical decision JSON.
+fn decide(engine: &Engine, args: &EvaluateArgs, now: &str) -> Result<String, HostError> {
+    let parsed;
+    let action = match &args.action {
+        JsonInput::Text(text) => {
+            parsed = parse_strict(text, agent_policy_core::action::ACTION_ORIGIN, 1)?;
+            &parsed
+        }
+        JsonInput::Value(value) => value,
+    };
+    let mut request = Request::new(action, now);
+    request.sequence = args.sequence;
+    Ok(engine.evaluate(&request)?.to_json())
+}
+
+/// A compiled policy (the public `Engine` of `index.js` wraps it). Every method returns the
+/// engine's JSON text.
+#[napi(js_name = "NativeEngine")]
+#[derive(Debug)]
+pub struct NativeEngine {
+    engine: Arc<Engine>,
+}
+
+impl NativeEngine {
+    fn wrap(engine: Engine) -> NativeEngine {
+        NativeEngine {
+            engine: Arc::new(engine),
+        }
+    }
+}
+
+#[napi]
+impl NativeEngine {
+    /// Compiles policy text (`format` "yaml" or "json", `origin` the name errors show) and its
+    /// overrides, merged in order.
+    #[napi(
+        constructor,
+        ts_args_type = "text: string, options?: { format?: 'yaml' | 'json'; origin?: string; overrides?: Array<{ policy: string; origin?: string; format?: 'yaml' | 'json' }> } | null"
+    )]
+    pub fn new(text: Unknown<'_>, options: Option<Unknown<'_>>) -> napi::Result<NativeEngine> {
+        entry(|| {
+            let args = convert::engine_args(text, options)?;
+            let root = PolicySource::new(&args.root.text, &args.root.origin, args.root.format);
+            let overrides: Vec<PolicySource<'_>> = args
+                .overrides
+                .iter()
+                .map(|o| PolicySource::new(&o.text, &o.origin, o.format))
+                .collect();
+            Ok(NativeEngine::wrap(Engine::from_sources(root, &overrides)?))
+        })
+    }
+
+    /// Loads a policy file and the directory overrides under its directory.
+    #[napi(factory, ts_args_type = "path: string")]
+    pub fn from_file(path: Unknown<'_>) -> napi::Result<NativeEngine> {
+        entry(|| {
+            let path = convert::path(path)?;
+            let loaded = agent_policy_host::load_policy(Path::new(&path))?;
+            Ok(NativeEngine::wrap(loaded.engine))
+        })
+    }
+
+    /// The built-in defaults.
+    #[napi(factory)]
+    pub fn defaults() -> napi::Result<NativeEngine> {
+        entry(|| Ok(NativeEngine::wrap(Engine::defaults())))
+    }
+
+    /// Evaluates an action (JSON text, parsed strictly, or a value) at `now` (the host clock
+    /// when absent): the canonical decision JSON.
+    #[napi(ts_args_type = "action: string | object, now?: string | null, sequence?: number | null")]
+    pub fn evaluate(
+        &self,
+        action: Unknown<'_>,
+        now: Option<Unknown<'_>>,
+        sequence: Option<Unknown<'_>>,
+    ) -> napi::Result<String> {
+        entry(|| {
+            let args = convert::evaluate_args(action, now, sequence)?;
+            let now = ffi::now_or_clock(args.now.as_deref());
+            decide(&self.engine, &args, &now)
+        })
+    }
+
+    /// `evaluate` on the libuv thread pool: a Promise of the canonical decision JSON. The
+    /// arguments are converted (and the clock read) before the call returns.
+    #[napi(
+        ts_args_type = "action: string | object, now?: string | null, sequence?: number | null",
+        ts_return_type = "Promise<string>"
+    )]
+    pub fn evaluate_async(
+        &self,
+        action: Unknown<'_>,
+        now: Option<Unknown<'_>>,
+        sequence: Option<Unknown<'_>>,
+    ) -> napi::Result<AsyncTask<EvaluateTask>> {
+        entry(|| {
+            let args = convert::evaluate_args(action, now, sequence)?;
+            let now = ffi::now_or_clock(args.now.as_deref());
+            Ok(AsyncTask::new(EvaluateTask {
+                engine: Arc::clone(&self.engine),
+                args,
+                now,
+            }))
+        })
+    }
+
+    /// Replaces every secret in a value (JSON text, or a value) by its marker:
+    /// `{"value": ..., "redactions": [...]}`.
+    #[napi(ts_args_type = "value: string | object | number | boolean | null")]
+    pub fn redact(&self, value: Unknown<'_>) -> napi::Result<String> {
+        entry(|| {
+            let value = match convert::json_input(value, "the value")? {
+                JsonInput::Text(text) => parse_strict(&text, "<value>", 1)?,
+                JsonInput::Value(value) => value,
+            };
+            Ok(self.engine.redact(&value).to_json())
+        })
+    }
+
+    /// What is legal but probably not meant in the policy: `{"warnings": [...]}`.
+    #[napi]
+    pub fn lint(&self) -> napi::Result<String> {
+        entry(|| Ok(self.engine.lint().to_json()))
+    }
+}
+
+/// Whether an outcome (`"deny"`) means the action must not go ahead as asked: the engine's
+/// `Outcome::blocks`. A value that is not an outcome blocks: fail closed.
+#[napi(ts_args_type = "outcome: string")]
+pub fn blocks(outcome: Unknown<'_>) -> napi::Result<bool> {
+    entry(|| {
+        let outcome = convert::outcome_text(outcome)?;
+        Ok(outcome
+            .as_deref()
+            .and_then(Outcome::parse)
+            .is_none_or(Outcome::blocks))
+    })
+}
+
+/// One `evaluateAsync` call, run off the main thread.
+#[derive(Debug)]
+pub struct EvaluateTask {
+    engine: Arc<Engine>,
+    args: EvaluateArgs,
+    now: String,
+}
+
+impl Task for EvaluateTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> napi::Result<String> {
+        entry(|| decide(&self.engine, &self.args, &self.now))
+    }
+
+    fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {
+        Ok(output)
+    }
+}

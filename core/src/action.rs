@@ -188,11 +188,13 @@ fn unknown_field(key: &str, place: &str, known: &[&str]) -> Error {
         Some(s) => format!("did you mean '{s}'?"),
         None => format!("expected one of: {}", known.join(", ")),
     };
-    Error::new(
-        ErrorCode::ActionUnknownField,
-        format!("unknown field '{key}' in {place}"),
-    )
-    .with_help(help)
+    // A key that could be data (or a secret) is not echoed.
+    let message = if crate::json::looks_like_field_name(key) {
+        format!("unknown field '{key}' in {place}")
+    } else {
+        format!("an unknown field in {place}")
+    };
+    Error::new(ErrorCode::ActionUnknownField, message).with_help(help)
 }
 
 fn bad_type(field: &str, expected: &str, got: &Value) -> Error {

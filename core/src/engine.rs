@@ -166,6 +166,8 @@ impl Engine {
                 "defaults/coding-agent".to_owned(),
                 Span::default(),
             )],
+            // Written out, as the documentation states it, so that lint has nothing to say.
+            default: Some(Spanned::new(Outcome::Allow, Span::default())),
             ..PolicyDoc::default()
         };
         match Engine::from_docs(root, Vec::new()) {
@@ -256,10 +258,22 @@ impl Engine {
         evaluate::evaluate(&self.policy, request.action, request.now, request.sequence)
     }
 
-    /// Parses `action` as JSON and evaluates it.
+    /// Parses `action` as JSON (strictly: duplicate keys refused) and evaluates it.
     pub fn evaluate_json(&self, action: &str, now: &str) -> Result<Decision, Error> {
+        self.evaluate_json_in_session(action, now, 0)
+    }
+
+    /// [`Engine::evaluate_json`] for the action numbered `sequence` in its session.
+    pub fn evaluate_json_in_session(
+        &self,
+        action: &str,
+        now: &str,
+        sequence: u64,
+    ) -> Result<Decision, Error> {
         let value = crate::json::parse_strict(action, crate::action::ACTION_ORIGIN, 1)?;
-        self.evaluate(&Request::new(&value, now))
+        let mut request = Request::new(&value, now);
+        request.sequence = sequence;
+        self.evaluate(&request)
     }
 
     /// Replaces every secret in `value` (strings and object keys, at any depth) by its

@@ -180,12 +180,14 @@ fn duplicate_key_message(key: &str) -> String {
     }
 }
 
-/// Whether a key looks like a field name (short, plain characters) and so may be quoted in a
-/// message; anything else could be data, and data may be a secret.
+/// Whether a key looks like a field name (short, plain characters, and no secret the built-in
+/// detectors know, such as an AWS key id) and so may be quoted in a message; anything else
+/// could be data, and data may be a secret.
 pub fn looks_like_field_name(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= 40
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && !crate::redact::builtin_finds_secret(key)
 }

@@ -281,3 +281,9 @@ fn a_key_written_twice_is_refused_not_guessed() {
         err.message
     );
 }
+
+#[test]
+fn the_built_in_defaults_lint_clean() {
+    let report = Engine::defaults().lint();
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+}

@@ -5,8 +5,9 @@
 
 Each file holds one {"name": ..., "output": ...} line per vector, `output` being the
 canonical decision JSON or the error JSON. A surface may skip vectors it cannot express only
-by listing them with "skipped": "why" instead of "output". Exit 1 on any difference, naming
-the surface and the vector.
+by listing them with "skipped": "why" instead of "output"; a surface that reports errors as
+text only (the CLI) gives "error_code" instead, checked against the reference error's code.
+Exit 1 on any difference, naming the surface and the vector.
 """
 import json
 import sys
@@ -40,6 +41,14 @@ def main(argv):
                 print(f"{surface}: vector {name}: no output")
             elif "skipped" in row:
                 skipped += 1
+            elif "error_code" in row:
+                want_code = json.loads(want["output"]).get("error", {}).get("code")
+                if row["error_code"] != want_code:
+                    failures += 1
+                    print(f"{surface}: vector {name}: error code {row['error_code']}, "
+                          f"the reference gives {want['output'][:200]}")
+                else:
+                    compared += 1
             elif row["output"] != want["output"]:
                 failures += 1
                 a, b = want["output"], row["output"]

@@ -385,6 +385,17 @@ fn builtin_detectors() -> Result<&'static [Detector], Error> {
         .map_err(Clone::clone)
 }
 
+/// Whether the built-in detectors find a secret in `text`: what a message must check before
+/// quoting a piece of the input (a JSON key, a field name) that could be data.
+pub fn builtin_finds_secret(text: &str) -> bool {
+    static BUILTIN: OnceLock<Redactor> = OnceLock::new();
+    !BUILTIN
+        .get_or_init(Redactor::default)
+        .redact_text(text, "$")
+        .1
+        .is_empty()
+}
+
 /// The compiled secret detectors of a policy: the built-in ones and the policy's own.
 ///
 /// [`Redactor::default`] is the built-in detectors alone, exactly as

@@ -24,9 +24,7 @@ fn main() -> ExitCode {
         return ExitCode::from(64);
     };
     let table = small_table();
-    let actions = format!(
-        "{{\"now\":\"{NOW}\",\"file\":{FILE_ACTION},\"tool\":{TOOL_ACTION}}}\n"
-    );
+    let actions = format!("{{\"now\":\"{NOW}\",\"file\":{FILE_ACTION},\"tool\":{TOOL_ACTION}}}\n");
     let files = [
         ("policy.yml", to_yaml(&table)),
         ("policy.cedar", policy_text(&table)),
@@ -43,6 +41,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    eprintln!("bench-fixtures: {} rules written to {}", table.len(), dir.display());
+    eprintln!(
+        "bench-fixtures: {} rules written to {}",
+        table.len(),
+        dir.display()
+    );
     ExitCode::SUCCESS
 }

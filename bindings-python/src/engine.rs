@@ -1,0 +1,187 @@
+//! `agent_policy.Engine`: a compiled policy, shared freely across threads.
+//!
+//! Construction converts the arguments into the engine's [`PolicySource`]s (or the host's file
+//! loader); `evaluate`, `redact` and `lint` convert their inputs, run the engine without the
+//! GIL inside the panic guard, and convert the result. Nothing here decides anything.
+
+use std::path::PathBuf;
+
+use agent_policy_core::{Engine, PolicySource, Request, SourceFormat};
+use agent_policy_host::{HostError, ffi};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use crate::convert::{Subject, action_text, now_text, to_value};
+use crate::decision::{PyDecision, json_loads};
+use crate::errors::{guarded, guarded_detached};
+
+/// One override source, as given.
+struct Override {
+    policy: String,
+    origin: String,
+    format: SourceFormat,
+}
+
+fn source_format(name: &str) -> PyResult<SourceFormat> {
+    match name {
+        "yaml" => Ok(SourceFormat::Yaml),
+        "json" => Ok(SourceFormat::Json),
+        other => Err(PyValueError::new_err(format!(
+            "format must be 'yaml' or 'json', not {other:?}"
+        ))),
+    }
+}
+
+fn overrides_from(list: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Override>> {
+    let Some(list) = list.filter(|l| !l.is_none()) else {
+        return Ok(Vec::new());
+    };
+    if list.is_instance_of::<PyString>() || list.is_instance_of::<PyDict>() {
+        return Err(PyTypeError::new_err(
+            "overrides must be a list of {'policy', 'origin', 'format'} dicts",
+        ));
+    }
+    let mut out = Vec::new();
+    for (n, item) in list.try_iter()?.enumerate() {
+        let item = item?;
+        let dict = item.cast::<PyDict>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "overrides[{n}] must be a dict with 'policy', 'origin' and optionally 'format'"
+            ))
+        })?;
+        for key in dict.keys() {
+            let key: String = key.extract()?;
+            if !matches!(key.as_str(), "policy" | "origin" | "format") {
+                return Err(PyValueError::new_err(format!(
+                    "overrides[{n}] has an unknown key {key:?}: the keys are 'policy', 'origin', 'format'"
+                )));
+            }
+        }
+        let text = |key: &str| -> PyResult<Option<String>> {
+            dict.get_item(key)?
+                .map(|v| v.extract::<String>())
+                .transpose()
+        };
+        let missing = |key: &str| PyValueError::new_err(format!("overrides[{n}] needs {key:?}"));
+        out.push(Override {
+            policy: text("policy")?.ok_or_else(|| missing("policy"))?,
+            origin: text("origin")?.ok_or_else(|| missing("origin"))?,
+            format: source_format(text("format")?.as_deref().unwrap_or("yaml"))?,
+        });
+    }
+    Ok(out)
+}
+
+/// A compiled policy, ready to evaluate actions. Immutable, and safe to share across threads.
+#[pyclass(frozen, module = "agent_policy", name = "Engine")]
+#[derive(Debug)]
+pub struct PyEngine {
+    engine: Engine,
+}
+
+#[pymethods]
+impl PyEngine {
+    /// Loads the policy file at `path` and every override file under its directory.
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<PyEngine> {
+        guarded_detached(py, || {
+            agent_policy_host::load_policy(&path).map(|loaded| PyEngine {
+                engine: loaded.engine,
+            })
+        })
+    }
+
+    /// Compiles a policy from text, with override sources merged in order.
+    #[staticmethod]
+    #[pyo3(signature = (text, format = "yaml", *, origin = "<inline>", overrides = None))]
+    fn from_str(
+        py: Python<'_>,
+        text: &str,
+        format: &str,
+        origin: &str,
+        overrides: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyEngine> {
+        let format = source_format(format)?;
+        let overrides = overrides_from(overrides)?;
+        guarded_detached(py, || {
+            let sources: Vec<PolicySource<'_>> = overrides
+                .iter()
+                .map(|o| PolicySource::new(&o.policy, &o.origin, o.format))
+                .collect();
+            Engine::from_sources(PolicySource::new(text, origin, format), &sources)
+                .map(|engine| PyEngine { engine })
+                .map_err(HostError::from)
+        })
+    }
+
+    /// The built-in defaults (`extends: [defaults/coding-agent]`, `default: allow`).
+    #[staticmethod]
+    fn defaults(py: Python<'_>) -> PyResult<PyEngine> {
+        guarded_detached(py, || {
+            Ok(PyEngine {
+                engine: Engine::defaults(),
+            })
+        })
+    }
+
+    /// Evaluates one action: a dict (a JSON value) or JSON text, read strictly.
+    #[pyo3(signature = (action, now = None, *, sequence = 0))]
+    fn evaluate(
+        &self,
+        py: Python<'_>,
+        action: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+        sequence: u64,
+    ) -> PyResult<PyDecision> {
+        let now = guarded(py, || now_text(now))?;
+        let now = ffi::now_or_clock(now.as_deref());
+        let engine = &self.engine;
+        let decision = if let Ok(text) = action.cast::<PyString>() {
+            let text = guarded(py, || Ok(action_text(text)))?;
+            guarded_detached(py, || {
+                if sequence == 0 {
+                    engine.evaluate_json(&text, &now).map_err(HostError::from)
+                } else {
+                    let value = agent_policy_core::json::parse_strict(
+                        &text,
+                        agent_policy_core::action::ACTION_ORIGIN,
+                        1,
+                    )?;
+                    let mut request = Request::new(&value, &now);
+                    request.sequence = sequence;
+                    engine.evaluate(&request).map_err(HostError::from)
+                }
+            })?
+        } else {
+            let value = guarded(py, || Ok(to_value(action, Subject::Action, &self.engine)))?;
+            guarded_detached(py, || {
+                let mut request = Request::new(&value, &now);
+                request.sequence = sequence;
+                engine.evaluate(&request).map_err(HostError::from)
+            })?
+        };
+        Ok(PyDecision::new(decision))
+    }
+
+    /// Replaces every secret in `value` by its marker: `{"value": ..., "redactions": [...]}`.
+    fn redact<'py>(
+        &self,
+        py: Python<'py>,
+        value: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let value = guarded(py, || Ok(to_value(value, Subject::Value, &self.engine)))?;
+        let text = guarded_detached(py, || Ok(self.engine.redact(&value).to_json()))?;
+        guarded(py, || json_loads(py, &text).map(Ok))
+    }
+
+    /// Legal but probably unintended things in the policy: `{"warnings": [...]}`.
+    fn lint<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = guarded_detached(py, || Ok(self.engine.lint().to_json()))?;
+        guarded(py, || json_loads(py, &text).map(Ok))
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "<agent_policy.Engine>"
+    }
+}

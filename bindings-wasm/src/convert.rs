@@ -1,0 +1,314 @@
+//! The conversions of the JavaScript surface that need no JavaScript, so they are built and
+//! tested natively too: the options a caller passes turned into core's policy sources and
+//! requests, the action of a guarded tool call, core errors turned into the flat record a
+//! `PolicyError` carries, and the text of the clock.
+//!
+//! Nothing here decides anything about a policy or an action: that is core's.
+
+use agent_policy_core::{Decision, Engine, Error, PolicySource, SourceFormat};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The origin (the file name errors show) of policy text given without one.
+pub const DEFAULT_ORIGIN: &str = "<inline>";
+
+/// The options of `new Engine(policy, options)`. Unknown keys are refused: a misspelt
+/// `overides` must not silently drop a policy file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineOptions {
+    /// `"yaml"` (default) or `"json"`.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// The name errors show; default [`DEFAULT_ORIGIN`].
+    #[serde(default)]
+    pub origin: Option<String>,
+    /// Override policies, merged into the root in this order.
+    #[serde(default)]
+    pub overrides: Option<Vec<OverrideOptions>>,
+}
+
+/// One override policy: `{policy, origin, format}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideOptions {
+    /// The policy text.
+    pub policy: String,
+    /// The name errors show; default [`DEFAULT_ORIGIN`].
+    #[serde(default)]
+    pub origin: Option<String>,
+    /// `"yaml"` (default) or `"json"`.
+    #[serde(default)]
+    pub format: Option<String>,
+}
+
+/// The options of `evaluate(action, options)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateOptions {
+    /// The time of the decision, RFC 3339; the caller's clock when absent.
+    #[serde(default)]
+    pub now: Option<String>,
+    /// The action's sequence number in its session; 0 when absent.
+    #[serde(default)]
+    pub sequence: Option<u64>,
+}
+
+/// The options of `guard(tool, handler, options)`: fixed parts of every guarded action.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuardOptions {
+    /// The action's `agent` (`{id, type, ...}`).
+    #[serde(default)]
+    pub agent: Option<Value>,
+    /// The action's `context` (`{environment, ...}`).
+    #[serde(default)]
+    pub context: Option<Value>,
+}
+
+/// A caller's option that cannot be converted (not an engine error: the engine never saw it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionError(pub String);
+
+impl std::fmt::Display for OptionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for OptionError {}
+
+/// The core format named by a `format` option.
+pub fn source_format(name: Option<&str>) -> Result<SourceFormat, OptionError> {
+    match name {
+        None | Some("yaml") => Ok(SourceFormat::Yaml),
+        Some("json") => Ok(SourceFormat::Json),
+        Some(other) => Err(OptionError(format!(
+            "format must be \"yaml\" or \"json\", not \"{other}\""
+        ))),
+    }
+}
+
+/// Compiles `policy` with the overrides of `options`: the outer error is a bad option, the
+/// inner one the engine's answer.
+pub fn engine_from(
+    policy: &str,
+    options: &EngineOptions,
+) -> Result<Result<Engine, Error>, OptionError> {
+    let overrides = options.overrides.as_deref().unwrap_or_default();
+    let formats = overrides
+        .iter()
+        .map(|o| source_format(o.format.as_deref()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let root = PolicySource::new(
+        policy,
+        options.origin.as_deref().unwrap_or(DEFAULT_ORIGIN),
+        source_format(options.format.as_deref())?,
+    );
+    let sources: Vec<PolicySource<'_>> = overrides
+        .iter()
+        .zip(formats)
+        .map(|(o, format)| {
+            PolicySource::new(
+                &o.policy,
+                o.origin.as_deref().unwrap_or(DEFAULT_ORIGIN),
+                format,
+            )
+        })
+        .collect();
+    Ok(Engine::from_sources(root, &sources))
+}
+
+/// Evaluates action JSON text: read by the engine's strict reader (a key written twice is
+/// refused, positions are reported in the text), then evaluated at `now` and `sequence`.
+pub fn evaluate_text(
+    engine: &Engine,
+    action: &str,
+    now: &str,
+    sequence: u64,
+) -> Result<Decision, Error> {
+    engine.evaluate_json_in_session(action, now, sequence)
+}
+
+/// The action of a guarded tool call: `{"tool", "args", "agent", "context"}`, each part
+/// present only when given.
+pub fn tool_action(
+    tool: &str,
+    args: Option<Value>,
+    agent: Option<&Value>,
+    context: Option<&Value>,
+) -> Value {
+    let mut action = Map::new();
+    action.insert("tool".to_owned(), Value::String(tool.to_owned()));
+    let parts = [
+        ("args", args),
+        ("agent", agent.cloned()),
+        ("context", context.cloned()),
+    ];
+    for (key, part) in parts {
+        if let Some(part) = part {
+            action.insert(key.to_owned(), part);
+        }
+    }
+    Value::Object(action)
+}
+
+/// The arguments a guarded tool is called with: the `args` of the decision's redacted action,
+/// so a secret in the arguments never reaches the tool. `None` when the call had none.
+pub fn redacted_args(decision: &Decision) -> Option<Value> {
+    match decision.redacted_action.to_value() {
+        Value::Object(mut action) => action.remove("args"),
+        _ => None,
+    }
+}
+
+/// What a `PolicyError` carries: core's error flattened, with `null` for absent parts, and
+/// `json`, core's own [`Error::to_json`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorFields {
+    /// The stable machine code (`policy.unknown_key`).
+    pub code: &'static str,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// The policy source the error is in.
+    pub file: Option<String>,
+    /// 1-based line in `file`.
+    pub line: Option<u32>,
+    /// 1-based column in `file`.
+    pub column: Option<u32>,
+    /// Further errors of the same load, in the same shape.
+    pub related: Vec<ErrorFields>,
+    /// `{"error": {...}}`: the error JSON every surface reports.
+    pub json: String,
+}
+
+impl From<&Error> for ErrorFields {
+    fn from(e: &Error) -> ErrorFields {
+        ErrorFields {
+            code: e.code.as_str(),
+            message: e.message.clone(),
+            help: e.help.clone(),
+            file: e.location.as_ref().map(|l| l.file.clone()),
+            line: e.location.as_ref().map(|l| l.line),
+            column: e.location.as_ref().map(|l| l.column),
+            related: e.related.iter().map(ErrorFields::from).collect(),
+            json: e.to_json(),
+        }
+    }
+}
+
+/// A clock reading as RFC 3339 UTC with whole seconds (`2026-11-22T10:00:00Z`), the form the
+/// native host's clock writes. `month` is 1-based.
+pub fn utc_seconds(year: u32, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> String {
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+    use agent_policy_core::Request;
+
+    use super::*;
+
+    const NOW: &str = "2026-11-22T10:00:00Z";
+
+    fn options(json: &str) -> EngineOptions {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn policy_errors_keep_their_location_help_and_json() {
+        let policy = "version: 1\ndefault: denny\n";
+        let err = engine_from(policy, &EngineOptions::default())
+            .unwrap()
+            .unwrap_err();
+        let fields = ErrorFields::from(&err);
+        assert_eq!(fields.code, err.code.as_str());
+        assert_eq!(fields.file.as_deref(), Some(DEFAULT_ORIGIN));
+        assert_eq!(fields.line, Some(2));
+        assert!(
+            fields.help.as_deref().unwrap().contains("deny"),
+            "{fields:?}"
+        );
+        assert_eq!(fields.json, err.to_json());
+    }
+
+    #[test]
+    fn origin_format_and_overrides_reach_the_engine() {
+        let opts = options(
+            r#"{"format": "json", "origin": "root.json",
+                "overrides": [{"policy": "version: 1\nrules: 3\n", "origin": "sub/o.yml"}]}"#,
+        );
+        let err = engine_from(r#"{"version": "1", "default": "allow"}"#, &opts)
+            .unwrap()
+            .unwrap_err();
+        let fields = ErrorFields::from(&err);
+        assert_eq!(fields.file.as_deref(), Some("sub/o.yml"), "{fields:?}");
+        // The same root given as YAML text with the JSON format is refused by the JSON reader.
+        let yaml_as_json = engine_from("version: 1\n", &opts).unwrap().unwrap_err();
+        assert_eq!(
+            ErrorFields::from(&yaml_as_json).file.as_deref(),
+            Some("root.json")
+        );
+    }
+
+    #[test]
+    fn unknown_options_and_formats_are_refused() {
+        assert!(serde_json::from_str::<EngineOptions>(r#"{"overides": []}"#).is_err());
+        assert!(serde_json::from_str::<EvaluateOptions>(r#"{"nwo": "x"}"#).is_err());
+        assert!(serde_json::from_str::<EvaluateOptions>(r#"{"sequence": -1}"#).is_err());
+        let err = engine_from("version: 1\n", &options(r#"{"format": "toml"}"#)).unwrap_err();
+        assert!(err.0.contains("toml"), "{err}");
+    }
+
+    #[test]
+    fn action_text_is_read_strictly_and_sequence_changes_the_decision_id() {
+        let engine = Engine::defaults();
+        let dup = r#"{"tool": "Bash", "args": {"command": "ls", "command": "rm -rf /"}}"#;
+        let err = evaluate_text(&engine, dup, NOW, 0).unwrap_err();
+        assert_eq!(err.code.as_str(), "action.syntax");
+        let read = r#"{"tool": "Read", "args": {"file_path": ".env"}}"#;
+        let first = evaluate_text(&engine, read, NOW, 0).unwrap();
+        assert_eq!(
+            first.to_json(),
+            engine.evaluate_json(read, NOW).unwrap().to_json()
+        );
+        assert!(first.decision.blocks());
+        let later = evaluate_text(&engine, read, NOW, 7).unwrap();
+        assert_ne!(first.decision_id, later.decision_id);
+    }
+
+    #[test]
+    fn guarded_calls_are_tool_actions_and_proceed_with_redacted_args() {
+        let agent = serde_json::json!({"id": "a1", "type": "coder"});
+        let secret = "AKIAIOSFODNN7EXAMPLE";
+        let args =
+            serde_json::json!({"file_path": "notes.txt", "content": format!("key {secret}")});
+        let action = tool_action("Write", Some(args), Some(&agent), None);
+        assert_eq!(action["tool"], "Write");
+        assert_eq!(action["agent"], agent);
+        assert!(action.get("context").is_none());
+        let decision = Engine::defaults()
+            .evaluate(&Request::new(&action, NOW))
+            .unwrap();
+        let args = redacted_args(&decision).unwrap();
+        assert_eq!(args["file_path"], "notes.txt");
+        assert!(!args.to_string().contains(secret), "{args}");
+        let bare = tool_action("list-tickets", None, None, None);
+        let decision = Engine::defaults()
+            .evaluate(&Request::new(&bare, NOW))
+            .unwrap();
+        assert_eq!(redacted_args(&decision), None);
+    }
+
+    #[test]
+    fn the_clock_text_is_what_the_engine_reads_back_unchanged() {
+        let now = utc_seconds(2026, 3, 7, 9, 5, 1);
+        assert_eq!(now, "2026-03-07T09:05:01Z");
+        let d = evaluate_text(&Engine::defaults(), r#"{"tool": "list-tickets"}"#, &now, 0).unwrap();
+        assert_eq!(d.timestamp, now);
+    }
+}

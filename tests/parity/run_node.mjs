@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// The Node surface's parity runner: `node tests/parity/run_node.mjs CASES.jsonl` reads the
+// cases written by `parity cases` and prints one {"name", "output"} line per vector, output
+// being the canonical decision JSON (`evaluateJson`) or the thrown PolicyError's `json`.
+// It uses only the public API of the package (bindings-node, built by its make.sh).
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+
+const require = createRequire(import.meta.url)
+const { Engine, PolicyError } = require('../../bindings-node')
+
+/** One case: the canonical decision JSON, or the error JSON of the PolicyError thrown. */
+function runCase(c) {
+  try {
+    const engine =
+      c.policy === null
+        ? Engine.defaults()
+        : new Engine(c.policy, { format: c.format, origin: c.origin, overrides: c.overrides })
+    // A string given as the action is JSON text, so a string *value* goes as its text.
+    const action =
+      c.action_text !== null ? c.action_text : typeof c.action === 'string' ? JSON.stringify(c.action) : c.action
+    return engine.evaluateJson(action, { now: c.now, sequence: c.sequence })
+  } catch (e) {
+    if (e instanceof PolicyError) return e.json
+    throw e
+  }
+}
+
+const args = process.argv.slice(2)
+if (args.length !== 1) {
+  process.stderr.write('usage: run_node.mjs CASES.jsonl\n')
+  process.exit(64)
+}
+const out = []
+for (const line of readFileSync(args[0], 'utf8').split('\n')) {
+  if (!line.trim()) continue
+  const c = JSON.parse(line)
+  out.push(JSON.stringify({ name: c.name, output: runCase(c) }))
+}
+process.stdout.write(out.join('\n') + '\n')
