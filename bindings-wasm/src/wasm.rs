@@ -162,11 +162,17 @@ fn policy_error(e: &Error) -> JsValue {
 }
 
 /// What a guarded tool call throws when the decision blocks it: an `Error` named
-/// `PolicyDenied`, the decision's reason as its message, the decision document as `decision`
-/// and its canonical JSON as `json`.
+/// `PolicyDenied`, the decision's reason as its message, `code` as every surface gives it
+/// (`Decision::denial_code`), the decision document as `decision` and its canonical JSON as
+/// `json`.
 fn policy_denied(decision: &Decision) -> JsValue {
     let error = js_sys::Error::new(&decision.reason);
     error.set_name("PolicyDenied");
+    let _ = Reflect::set(
+        &error,
+        &JsValue::from_str("code"),
+        &JsValue::from_str(&decision.denial_code()),
+    );
     let json = decision.to_json();
     if let Ok(document) = parse(&json) {
         let _ = Reflect::set(&error, &JsValue::from_str("decision"), &document);

@@ -259,6 +259,7 @@ describe("guard", () => {
     assert.equal(e.name, "PolicyDenied");
     assert.ok(e instanceof Error);
     assert.equal(e.decision.decision, "deny");
+    assert.equal(e.code, "decision.deny");
     assert.equal(e.message, e.decision.reason);
     assert.deepEqual(JSON.parse(e.json), e.decision);
     assert.ok(!e.json.includes(SECRET));

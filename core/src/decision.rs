@@ -102,4 +102,10 @@ impl Decision {
         // Serialising plain data with string keys cannot fail.
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// The code a surface gives the error it raises when this decision blocks a guarded call:
+    /// `decision.` + the outcome (`decision.deny`, `decision.require_approval`, ...).
+    pub fn denial_code(&self) -> String {
+        format!("decision.{}", self.decision)
+    }
 }

@@ -287,3 +287,15 @@ fn the_built_in_defaults_lint_clean() {
     let report = Engine::defaults().lint();
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
 }
+
+#[test]
+fn a_blocking_decision_names_its_denial_code() {
+    let d = Engine::defaults()
+        .evaluate_json(
+            r#"{"tool":"Read","args":{"file_path":".env"}}"#,
+            "2026-11-22T10:00:00Z",
+        )
+        .unwrap();
+    assert!(d.decision.blocks());
+    assert_eq!(d.denial_code(), "decision.deny");
+}
