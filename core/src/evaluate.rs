@@ -205,7 +205,8 @@ pub fn rule_matches(
     value: &serde_json::Value,
 ) -> Result<bool, Error> {
     let action = Action::from_value(value)?;
-    let effects = derive_effects(&action, &policy.adapters)?;
+    let mut effects = derive_effects(&action, &policy.adapters)?;
+    crate::effects::glob::expand_all(&mut effects, &policy.glob_witnesses);
     let (_, found, _) = policy.redactor.redact_value_with_secrets(value);
     let facts = facts(policy, &action, !found.is_empty());
     Ok(effects.iter().any(|e| rule.cond.check(e, &facts).is_some()))
@@ -227,6 +228,7 @@ pub fn evaluate(
     let action_text = to_canonical_string(value);
     let (redacted, redactions, secrets) = policy.redactor.redact_action(value, &action_text);
     let mut effects = derive_effects(&action, &policy.adapters)?;
+    crate::effects::glob::expand_all(&mut effects, &policy.glob_witnesses);
     if !redactions.is_empty() {
         scrub(policy, &secrets, &mut effects);
     }
@@ -340,7 +342,20 @@ pub fn evaluate(
                     if let Some(p) = &h.pattern {
                         r.push_str(" (matched '");
                         r.push_str(p);
-                        r.push_str("')");
+                        r.push('\'');
+                        // A command rule: say what the pattern matched, normalised.
+                        if let Some(e) = effects.get(h.effect)
+                            && e.kind == EffectKind::CommandExec
+                            && !e.argv.is_empty()
+                        {
+                            let form = crate::effects::command::normalized_form(&e.argv);
+                            if e.command.as_deref() != Some(form.as_str()) {
+                                r.push_str(" as `");
+                                r.push_str(&form);
+                                r.push('`');
+                            }
+                        }
+                        r.push(')');
                     }
                 }
                 r.push_str(": ");

@@ -15,7 +15,10 @@ use globset::{GlobBuilder, GlobMatcher};
 
 use super::network;
 use super::path::PathBase;
+use super::sql;
 use super::{Effect, EffectKind};
+
+mod transfer;
 
 /// How deeply substitutions, `sh -c` scripts, `eval` and wrappers may nest before the rest is
 /// treated as opaque.
@@ -104,6 +107,22 @@ struct Word {
 }
 
 impl Word {
+    /// A word the analysis makes itself (the words of a SQL statement).
+    fn literal(text: String) -> Word {
+        let mut glob = String::with_capacity(text.len());
+        for c in text.chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | '\\' | ',') {
+                glob.push('\\');
+            }
+            glob.push(c);
+        }
+        Word {
+            text,
+            glob,
+            ..Word::default()
+        }
+    }
+
     /// `NAME=value` with an unquoted name: a shell variable assignment.
     fn is_assignment(&self) -> bool {
         let Some(eq) = self.text.find('=') else {
@@ -218,6 +237,10 @@ struct PendingDoc {
     delim: Vec<u8>,
     strip_tabs: bool,
     feeds_shell: bool,
+    /// The body is SQL read by a database client.
+    feeds_sql: bool,
+    /// The delimiter was unquoted: `$( … )` in the body runs.
+    expands: bool,
 }
 
 #[derive(Debug)]
@@ -238,6 +261,9 @@ struct Cmd {
     /// The command runs in that shell itself, not in a pipeline or the background, so a `cd`
     /// changes the directory of the commands after it.
     in_shell: bool,
+    /// Inline program text an interpreter runs (`python -c '…'`): opaque, but the paths and
+    /// URLs written in it as literals still count.
+    code: Option<String>,
 }
 
 /// Where parsed commands go.
@@ -252,6 +278,8 @@ struct Sink {
     // INVARIANT: `scopes[i] < i` for every `i > 0`, and `cur_scope < scopes.len()`.
     scopes: Vec<usize>,
     cur_scope: usize,
+    /// What the command being emitted reads on stdin, when it is a literal (for `xargs`).
+    stdin_literal: Option<String>,
 }
 
 impl Sink {
@@ -262,6 +290,7 @@ impl Sink {
             unwrap,
             scopes: vec![0],
             cur_scope: 0,
+            stdin_literal: None,
         }
     }
 
@@ -303,7 +332,8 @@ enum Sep {
 struct RawCmd {
     words: Vec<Word>,
     redirs: Vec<Redirection>,
-    heredocs: Vec<(Vec<u8>, bool)>,
+    /// (delimiter, strip tabs, the body expands: the delimiter was unquoted).
+    heredocs: Vec<(Vec<u8>, bool, bool)>,
     herestring: Option<String>,
     opaque: bool,
 }
@@ -312,7 +342,8 @@ struct RawCmd {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Feed {
     None,
-    Piped,
+    /// Piped from the previous command, with its output when that is a literal (`echo …`).
+    Piped(Option<String>),
     HereString(String),
     HereDoc,
 }
@@ -324,6 +355,8 @@ enum StdinReader {
     Shell(usize),
     /// An interpreter (python, node, ...) reading a program from stdin.
     Code(usize),
+    /// A database client reading SQL from stdin.
+    Sql,
 }
 
 fn is_blank(b: u8) -> bool {
@@ -453,6 +486,17 @@ impl<'s> Lexer<'s> {
             if doc.feeds_shell {
                 let body = self.slice(start, body_end);
                 analyze_bytes(body, sink, depth + 1);
+            } else {
+                let body = self.slice(start, body_end);
+                if doc.expands
+                    && contains_substitution(body)
+                    && !parse_substitutions(body, sink, depth)
+                {
+                    sink.opaque = true;
+                }
+                if doc.feeds_sql {
+                    push_sql(sink, &String::from_utf8_lossy(body), depth);
+                }
             }
         }
     }
@@ -472,6 +516,8 @@ fn parse_list(lx: &mut Lexer<'_>, sink: &mut Sink, depth: usize, closing: bool) 
 
 fn parse_list_in_scope(lx: &mut Lexer<'_>, sink: &mut Sink, depth: usize, closing: bool) -> bool {
     let mut piped = false;
+    // What the previous command of a pipeline writes, when it is a literal (`echo 'DROP …'`).
+    let mut piped_literal: Option<String> = None;
     let mut in_case = 0usize;
     // After `case … in` and after `;;`, the next words up to `)` are a pattern, not a command.
     let mut expect_pattern = false;
@@ -504,7 +550,14 @@ fn parse_list_in_scope(lx: &mut Lexer<'_>, sink: &mut Sink, depth: usize, closin
                 expect_pattern = false;
             }
             let in_shell = !piped && !matches!(sep, Sep::Pipe | Sep::Background);
-            finalize(lx, sink, depth, raw, piped, in_shell);
+            let output = if sep == Sep::Pipe {
+                literal_output(&raw.words)
+            } else {
+                None
+            };
+            let feed = piped.then(|| piped_literal.take());
+            finalize(lx, sink, depth, raw, feed, in_shell);
+            piped_literal = output;
         }
         piped = false;
         match sep {
@@ -610,7 +663,10 @@ fn parse_simple(lx: &mut Lexer<'_>, sink: &mut Sink, depth: usize, closing: bool
                             lx.pos += 1;
                         }
                         let body = lx.slice(start, lx.pos);
-                        if !ok || contains_substitution(body) {
+                        if !ok
+                            || (contains_substitution(body)
+                                && !parse_substitutions(body, sink, depth))
+                        {
                             raw.opaque = true;
                         }
                         continue;
@@ -628,7 +684,10 @@ fn parse_simple(lx: &mut Lexer<'_>, sink: &mut Sink, depth: usize, closing: bool
                 let save = lx.pos;
                 lx.pos += 1;
                 lx.skip_blanks();
-                if raw.words.len() == 1 && lx.peek() == Some(b')') {
+                let named = raw.words.len() == 1
+                    || (raw.words.len() == 2
+                        && raw.words.first().is_some_and(|w| w.is_keyword("function")));
+                if named && lx.peek() == Some(b')') {
                     lx.pos += 1;
                     raw.words.clear();
                     continue;
@@ -671,6 +730,37 @@ fn parse_simple(lx: &mut Lexer<'_>, sink: &mut Sink, depth: usize, closing: bool
             }
         }
     }
+}
+
+/// Parses the command substitutions (`$( … )`, backticks) inside the text of a parameter
+/// expansion (`${x:-$(cmd)}`): the commands run when the expansion does. False when one is
+/// unbalanced or too deep.
+fn parse_substitutions(text: &[u8], sink: &mut Sink, depth: usize) -> bool {
+    if depth + 1 >= MAX_DEPTH {
+        return false;
+    }
+    let mut lx = Lexer::new(text);
+    let mut ok = true;
+    while let Some(b) = lx.peek() {
+        match b {
+            b'\\' => lx.pos += 2,
+            b'\'' => {
+                lx.pos += 1;
+                ok &= lx.skip_single();
+            }
+            b'$' if lx.peek_at(1) == Some(b'(') && lx.peek_at(2) != Some(b'(') => {
+                lx.pos += 2;
+                ok &= parse_list(&mut lx, sink, depth + 1, true);
+            }
+            b'`' => {
+                let mut w = WordBuf::default();
+                read_backtick(&mut lx, sink, depth, &mut w);
+                ok &= !w.opaque;
+            }
+            _ => lx.pos += 1,
+        }
+    }
+    ok
 }
 
 /// Whether raw text holds a command substitution.
@@ -768,7 +858,8 @@ fn heredoc(raw: &mut RawCmd, w: Word, fd: Option<u32>, strip_tabs: bool) {
     if w.text.is_empty() && !w.quoted {
         raw.opaque = true;
     }
-    raw.heredocs.push((w.text.clone().into_bytes(), strip_tabs));
+    raw.heredocs
+        .push((w.text.clone().into_bytes(), strip_tabs, !w.quoted));
     raw.redirs.push(Redirection {
         op: RedirectOp::HereDoc,
         fd,
@@ -927,7 +1018,7 @@ fn read_dollar(lx: &mut Lexer<'_>, sink: &mut Sink, depth: usize, w: &mut WordBu
                 lx.pos += 1;
             }
             let body = lx.slice(start + 3, lx.pos);
-            if !ok || contains_substitution(body) {
+            if !ok || (contains_substitution(body) && !parse_substitutions(body, sink, depth)) {
                 w.opaque = true;
             }
             w.raw(lx.slice(start, lx.pos));
@@ -946,10 +1037,15 @@ fn read_dollar(lx: &mut Lexer<'_>, sink: &mut Sink, depth: usize, w: &mut WordBu
             lx.pos += 2;
             let ok = lx.skip_balanced(b'{', b'}');
             let inner = lx.slice(start + 2, lx.pos.saturating_sub(1));
-            if !ok || contains_substitution(inner) {
+            if !ok || (contains_substitution(inner) && !parse_substitutions(inner, sink, depth)) {
                 w.opaque = true;
             }
-            if ok && inner == b"HOME" && w.text.is_empty() && home_boundary(lx, in_dq) {
+            // `${HOME}`, `${HOME:?}`, `${HOME:-x}`: the home directory.
+            let home = inner == b"HOME"
+                || [&b"HOME:?"[..], b"HOME?", b"HOME:-", b"HOME-"]
+                    .iter()
+                    .any(|p| inner.starts_with(p));
+            if ok && home && w.text.is_empty() && home_boundary(lx, in_dq) {
                 w.plain(b'~');
             } else {
                 w.raw(lx.slice(start, lx.pos));
@@ -1168,6 +1264,92 @@ fn brace_group(g: &[u8]) -> Option<(usize, usize, Vec<usize>)> {
     best
 }
 
+/// Rewrites sequence expressions (`{1..3}`, `{a..c}`, `{1..9..2}`) as comma lists, so brace
+/// expansion sees them; `None` when one would give more than [`BRACE_MAX`] words.
+fn rewrite_sequences(g: &[u8]) -> Option<Vec<u8>> {
+    if !g.windows(2).any(|w| w == b"..") {
+        return Some(g.to_vec());
+    }
+    let mut out = Vec::with_capacity(g.len());
+    let mut i = 0;
+    while let Some(&b) = g.get(i) {
+        if b == b'\\' {
+            out.extend_from_slice(g.get(i..i + 2).unwrap_or(&[b]));
+            i += 2;
+            continue;
+        }
+        if b == b'{'
+            && let Some(len) = g
+                .get(i + 1..)
+                .and_then(|r| r.iter().position(|&c| c == b'}'))
+            && let Some(items) = g.get(i + 1..i + 1 + len).and_then(sequence_items)
+        {
+            if items.len() > BRACE_MAX {
+                return None;
+            }
+            if let [only] = items.as_slice() {
+                out.extend_from_slice(only.as_bytes());
+            } else {
+                out.push(b'{');
+                out.extend_from_slice(items.join(",").as_bytes());
+                out.push(b'}');
+            }
+            i += len + 2;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    Some(out)
+}
+
+/// The items of a sequence body (`1..3`, `a..c`, `10..1..3`), if it is one.
+fn sequence_items(body: &[u8]) -> Option<Vec<String>> {
+    let text = std::str::from_utf8(body).ok()?;
+    let mut parts = text.split("..");
+    let (a, b) = (parts.next()?, parts.next()?);
+    let step: i64 = match parts.next() {
+        Some(s) => s
+            .parse::<i64>()
+            .ok()?
+            .unsigned_abs()
+            .max(1)
+            .try_into()
+            .ok()?,
+        None => 1,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    let limit = i64::try_from(BRACE_MAX).ok()? + 1;
+    if let (Ok(x), Ok(y)) = (a.parse::<i64>(), b.parse::<i64>()) {
+        let n = (x - y).checked_abs()? / step + 1;
+        if n > limit {
+            return Some(vec![String::new(); BRACE_MAX + 1]);
+        }
+        let dir = if y >= x { step } else { -step };
+        return Some((0..n).map(|k| (x + k * dir).to_string()).collect());
+    }
+    let (mut ca, mut cb) = (a.chars(), b.chars());
+    match (ca.next(), ca.next(), cb.next(), cb.next()) {
+        (Some(x), None, Some(y), None) if x.is_ascii_alphabetic() && y.is_ascii_alphabetic() => {
+            let (x, y) = (x as i64, y as i64);
+            let dir = if y >= x { step } else { -step };
+            let n = (x - y).abs() / step + 1;
+            Some(
+                (0..n)
+                    .filter_map(|k| {
+                        u8::try_from(x + k * dir)
+                            .ok()
+                            .map(|c| char::from(c).to_string())
+                    })
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
 /// Removes the escapes of a glob text, giving back the word's text.
 fn unescape_glob(g: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(g.len());
@@ -1198,8 +1380,11 @@ fn expand_braces(w: Word) -> Result<Vec<Word>, Word> {
             Ok(vec![w])
         };
     }
+    let Some(start) = rewrite_sequences(w.glob.as_bytes()) else {
+        return Err(w);
+    };
     let mut done: Vec<Vec<u8>> = Vec::new();
-    let mut todo: Vec<Vec<u8>> = vec![w.glob.clone().into_bytes()];
+    let mut todo: Vec<Vec<u8>> = vec![start];
     while let Some(g) = todo.pop() {
         let Some((open, close, commas)) = brace_group(&g) else {
             done.push(g);
@@ -1262,7 +1447,7 @@ fn finalize(
     sink: &mut Sink,
     depth: usize,
     raw: RawCmd,
-    piped: bool,
+    piped: Option<Option<String>>,
     in_shell: bool,
 ) {
     if raw.opaque {
@@ -1274,11 +1459,16 @@ fn finalize(
             start = i + 1;
             continue;
         }
-        if ["for", "select", "function", "[["]
-            .iter()
-            .any(|k| w.is_keyword(k))
-        {
-            // `for x in …`, `function f`, `[[ … ]]`: no program runs here.
+        if w.is_keyword("function") {
+            // `function f { … }`: the name is no command; the body's commands follow.
+            start = i + 2;
+            continue;
+        }
+        if i < start {
+            continue;
+        }
+        if ["for", "select", "[["].iter().any(|k| w.is_keyword(k)) {
+            // `for x in …`, `[[ … ]]`: no program runs here.
             start = raw.words.len();
         }
         break;
@@ -1302,8 +1492,8 @@ fn finalize(
         Feed::HereDoc
     } else if let Some(s) = raw.herestring {
         Feed::HereString(s)
-    } else if piped {
-        Feed::Piped
+    } else if let Some(literal) = piped {
+        Feed::Piped(literal)
     } else {
         Feed::None
     };
@@ -1315,22 +1505,39 @@ fn finalize(
                 redirs: raw.redirs,
                 scope: sink.cur_scope,
                 in_shell,
+                code: None,
             });
         }
-        for (delim, strip_tabs) in raw.heredocs {
+        for (delim, strip_tabs, expands) in raw.heredocs {
             lx.pending.push(PendingDoc {
                 delim,
                 strip_tabs,
                 feeds_shell: false,
+                feeds_sql: false,
+                expands,
             });
         }
         return;
     }
+    sink.stdin_literal = match &feed {
+        Feed::Piped(Some(s)) | Feed::HereString(s) => Some(s.clone()),
+        _ => None,
+    };
     let reader = emit_command(sink, words, raw.redirs, opaque, depth, in_shell);
+    sink.stdin_literal = None;
     let mut feeds_shell = false;
+    let mut feeds_sql = false;
     match (reader, feed) {
-        (Some(StdinReader::Shell(i)), Feed::Piped) => sink.mark_opaque(i),
-        (Some(StdinReader::Code(i)), Feed::Piped | Feed::HereDoc | Feed::HereString(_)) => {
+        // A literal piped into a shell is its script (`echo 'rm -rf /' | sh`).
+        (Some(StdinReader::Shell(_)), Feed::Piped(Some(s))) => {
+            analyze_bytes(s.as_bytes(), sink, depth + 1);
+        }
+        (Some(StdinReader::Shell(i)), Feed::Piped(None)) => sink.mark_opaque(i),
+        (Some(StdinReader::Sql), Feed::Piped(Some(s)) | Feed::HereString(s)) => {
+            push_sql(sink, &s, depth)
+        }
+        (Some(StdinReader::Sql), Feed::HereDoc) => feeds_sql = true,
+        (Some(StdinReader::Code(i)), Feed::Piped(_) | Feed::HereDoc | Feed::HereString(_)) => {
             sink.mark_opaque(i);
         }
         (Some(StdinReader::Shell(_)), Feed::HereString(s)) => {
@@ -1339,11 +1546,13 @@ fn finalize(
         (Some(StdinReader::Shell(_)), Feed::HereDoc) => feeds_shell = true,
         _ => {}
     }
-    for (delim, strip_tabs) in raw.heredocs {
+    for (delim, strip_tabs, expands) in raw.heredocs {
         lx.pending.push(PendingDoc {
             delim,
             strip_tabs,
             feeds_shell,
+            feeds_sql,
+            expands,
         });
     }
 }
@@ -1361,6 +1570,12 @@ enum Inner {
     ShellStdin,
     /// An interpreter reading its program from stdin.
     CodeStdin,
+    /// Runs this inline program (`python -c '…'`): opaque, but its literals count.
+    Code(String),
+    /// Runs this SQL (`psql -c '…'`).
+    Sql(String),
+    /// A database client reading SQL from stdin.
+    SqlStdin,
 }
 
 /// Records a command and, recursively, what it wraps. Returns the command that reads code
@@ -1373,6 +1588,15 @@ fn emit_command(
     depth: usize,
     in_shell: bool,
 ) -> Option<StdinReader> {
+    // A wrapped group (`time { … }`, `sudo !`): the keywords run nothing themselves.
+    let mut words = words;
+    let lead = words
+        .iter()
+        .take_while(|w| RESERVED.iter().any(|k| w.is_keyword(k)))
+        .count();
+    if lead > 0 && lead < words.len() {
+        words.drain(..lead);
+    }
     let idx = sink.cmds.len();
     let first_unknown = words
         .first()
@@ -1382,7 +1606,8 @@ fn emit_command(
         sink.opaque = true;
     }
     let inner = if sink.unwrap && !first_unknown {
-        classify(&words)
+        let stdin = sink.stdin_literal.take();
+        classify(&words, stdin.as_deref())
     } else {
         Vec::new()
     };
@@ -1392,6 +1617,7 @@ fn emit_command(
         redirs,
         scope: sink.cur_scope,
         in_shell,
+        code: None,
     });
     let mut reader = None;
     for item in inner {
@@ -1411,6 +1637,14 @@ fn emit_command(
                 }
             }
             Inner::Opaque => sink.mark_opaque(idx),
+            Inner::Code(text) => {
+                sink.mark_opaque(idx);
+                if let Some(c) = sink.cmds.get_mut(idx) {
+                    c.code = Some(text);
+                }
+            }
+            Inner::Sql(text) => push_sql(sink, &text, depth),
+            Inner::SqlStdin => reader = Some(StdinReader::Sql),
             Inner::ShellStdin => reader = Some(StdinReader::Shell(idx)),
             Inner::CodeStdin => reader = Some(StdinReader::Code(idx)),
         }
@@ -1466,11 +1700,13 @@ const SHELLS: &[&str] = &[
 ];
 
 /// What the command `words` runs besides itself.
-fn classify(words: &[Word]) -> Vec<Inner> {
+fn classify(words: &[Word], stdin: Option<&str>) -> Vec<Inner> {
     let Some((first, args)) = words.split_first() else {
         return Vec::new();
     };
-    let prog = base_name(&first.text);
+    // Program names are matched without case (`RM` runs `rm` on case-insensitive systems).
+    let lower = base_name(&first.text).to_ascii_lowercase();
+    let prog = lower.as_str();
     let words_from = |from: usize| -> Vec<Inner> {
         let rest = rest_from(args, from);
         if rest.is_empty() {
@@ -1503,10 +1739,26 @@ fn classify(words: &[Word]) -> Vec<Inner> {
                     "-e" | "--edit" | "-l" | "--list" | "-v" | "--validate" | "-k" | "-K"
                 )
             });
-            if no_command {
-                Vec::new()
-            } else {
-                words_from(at)
+            // `sudo -D dir cmd`: the command runs in `dir`.
+            let chdir = args.iter().take(at).enumerate().find_map(|(k, a)| {
+                let t = a.text.as_str();
+                if t == "-D" || t == "--chdir" {
+                    args.get(k + 1).map(|d| d.text.clone())
+                } else {
+                    t.strip_prefix("--chdir=")
+                        .or_else(|| t.strip_prefix("-D").filter(|d| !d.is_empty()))
+                        .map(str::to_owned)
+                }
+            });
+            let rest = rest_from(args, at);
+            match chdir {
+                _ if no_command || rest.is_empty() => Vec::new(),
+                Some(d) => vec![Inner::Script(format!(
+                    "cd {} && {}",
+                    shell_quote(&d),
+                    join_words(&rest)
+                ))],
+                None => vec![Inner::Words(rest)],
             }
         }
         "doas" => words_from(skip_options(args, "uC", &[])),
@@ -1538,21 +1790,66 @@ fn classify(words: &[Word]) -> Vec<Inner> {
             if lookup { Vec::new() } else { words_from(at) }
         }
         "exec" => words_from(skip_options(args, "a", &[])),
-        "xargs" => words_from(skip_options(
-            args,
-            "EILnPsda",
-            &[
-                "--arg-file",
-                "--delimiter",
-                "--eof",
-                "--replace",
-                "--max-lines",
-                "--max-args",
-                "--max-procs",
-                "--max-chars",
-                "--process-slot-var",
-            ],
-        )),
+        // Package runners run the named tool: `npx prisma migrate deploy` runs `prisma`.
+        "npx" | "bunx" | "pnpx" => words_from(skip_options(args, "pc", &["--package", "--call"])),
+        "pnpm" | "yarn" | "bundle" | "poetry" | "uv" | "pipenv" | "pdm" | "hatch" | "rye" => {
+            let at = skip_options(args, "C", &["--dir", "--cwd", "--directory", "--project"]);
+            match args.get(at) {
+                Some(w) if w.is_keyword("exec") || w.is_keyword("dlx") || w.is_keyword("run") => {
+                    let rest = rest_from(args, at + 1);
+                    // `pnpm run build` names a package script, not a program: nothing more is
+                    // known; `poetry run pytest` / `uv run pytest` / `bundle exec rake` run one.
+                    let runs_program = !(matches!(prog, "pnpm" | "yarn") && w.is_keyword("run"));
+                    let at = skip_options(&rest, "", &["--with", "--python", "--package"]);
+                    if runs_program {
+                        words_from_rest(&rest, at)
+                    } else {
+                        Vec::new()
+                    }
+                }
+                _ => Vec::new(),
+            }
+        }
+        "xargs" => classify_xargs(args, stdin),
+        "flock" => {
+            let at = skip_options(args, "wE", &["--timeout", "--conflict-exit-code"]);
+            match args.get(at + 1) {
+                Some(c) if c.is_keyword("-c") || c.is_keyword("--command") => {
+                    match args.get(at + 2) {
+                        Some(s) if s.expansion => vec![Inner::Opaque],
+                        Some(s) => vec![Inner::Script(s.text.clone())],
+                        None => Vec::new(),
+                    }
+                }
+                _ => words_from(at + 1),
+            }
+        }
+        "strace" | "ltrace" => words_from(skip_options(args, "oepsEuIPabXS", &[])),
+        "unbuffer" | "caffeinate" | "torsocks" | "proxychains" | "proxychains4" | "firejail"
+        | "unshare" | "setpriv" | "systemd-run" | "catchsegv" | "valgrind" | "fakeroot" => {
+            words_from(skip_options(args, "f", &[]))
+        }
+        "chroot" | "sg" => words_from(skip_options(args, "", &[]) + 1),
+        "taskset" | "chrt" => {
+            let at = skip_options(args, "", &[]);
+            words_from(at + 1)
+        }
+        "nsenter" => words_from(skip_options(args, "tSG", &["--target"])),
+        "script" => {
+            let mut out = Vec::new();
+            let mut it = args.iter();
+            while let Some(a) = it.next() {
+                if a.is_keyword("-c") || a.is_keyword("--command") || a.text.ends_with("qc") {
+                    match it.next() {
+                        Some(s) if s.expansion => out.push(Inner::Opaque),
+                        Some(s) => out.push(Inner::Script(s.text.clone())),
+                        None => {}
+                    }
+                }
+            }
+            out
+        }
+        "coproc" => words_from(0),
         "watch" => {
             let at = skip_options(args, "nd", &["--interval", "--differences"]);
             let rest = rest_from(args, at);
@@ -1563,6 +1860,17 @@ fn classify(words: &[Word]) -> Vec<Inner> {
             } else {
                 vec![Inner::Script(join_texts(&rest))]
             }
+        }
+        "runuser"
+            if !args
+                .iter()
+                .any(|a| a.is_keyword("-c") || a.text.starts_with("--command")) =>
+        {
+            words_from(skip_options(
+                args,
+                "ugGl",
+                &["--user", "--group", "--supp-group"],
+            ))
         }
         "su" | "runuser" => {
             let mut out = Vec::new();
@@ -1580,6 +1888,14 @@ fn classify(words: &[Word]) -> Vec<Inner> {
             }
             out
         }
+        // `source <(curl …)`: runs what a process substitution prints.
+        "source" | "."
+            if args
+                .first()
+                .is_some_and(|w| w.expansion && w.text.starts_with("<(")) =>
+        {
+            vec![Inner::Opaque]
+        }
         "eval" => {
             if args.is_empty() {
                 Vec::new()
@@ -1590,6 +1906,7 @@ fn classify(words: &[Word]) -> Vec<Inner> {
             }
         }
         "find" => {
+            let found = find_results(args);
             let mut out = Vec::new();
             let mut it = args.iter();
             while let Some(a) = it.next() {
@@ -1599,16 +1916,190 @@ fn classify(words: &[Word]) -> Vec<Inner> {
                         .take_while(|w| w.text != ";" && w.text != "+")
                         .cloned()
                         .collect();
-                    if !inner.is_empty() {
-                        out.push(Inner::Words(inner));
+                    if inner.is_empty() {
+                        continue;
+                    }
+                    // `{}` is each path found: one command per search root.
+                    for path in &found {
+                        let bound: Vec<Word> = inner
+                            .iter()
+                            .map(|w| {
+                                if w.text == "{}" {
+                                    let mut b = Word::literal(path.clone());
+                                    b.has_glob = true;
+                                    b
+                                } else {
+                                    w.clone()
+                                }
+                            })
+                            .collect();
+                        out.push(Inner::Words(bound));
                     }
                 }
             }
             out
         }
+        p if SQL_CLIENTS.contains(&p) => classify_sql_client(p, args),
+        // An awk program that runs commands (`system(…)`, `print | "cmd"`, `"cmd" | getline`).
+        "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk" => {
+            let program = args.iter().find(|w| !w.text.starts_with('-'));
+            match program {
+                Some(p)
+                    if p.text.contains("system(")
+                        || p.text.contains("| \"")
+                        || p.text.contains("|\"")
+                        || p.text.contains("getline") && p.text.contains('|') =>
+                {
+                    vec![Inner::Code(p.text.clone())]
+                }
+                _ => Vec::new(),
+            }
+        }
+        // What runs on the remote host is still a command the agent runs.
+        "ssh" => {
+            let at = skip_options(args, "ipl oFJLRDbcEemOQSWwBI", &[]);
+            let rest = rest_from(args, at + 1);
+            if rest.is_empty() {
+                Vec::new()
+            } else if rest.iter().any(|w| w.expansion) {
+                vec![Inner::Opaque]
+            } else {
+                vec![Inner::Script(join_texts(&rest))]
+            }
+        }
+        "docker" | "podman" | "nerdctl" => classify_container_exec(args),
+        "kubectl" | "oc" => {
+            let exec = args.iter().any(|w| w.is_keyword("exec"));
+            match args.iter().position(|w| w.text == "--" && !w.quoted) {
+                Some(dash) if exec => words_from(dash + 1),
+                _ => Vec::new(),
+            }
+        }
         p if SHELLS.contains(&p) => classify_shell(args),
         p if is_interpreter(p) => classify_interpreter(p, args),
         _ => Vec::new(),
+    }
+}
+
+/// `rest[at..]` as the words of a command, if any.
+fn words_from_rest(rest: &[Word], at: usize) -> Vec<Inner> {
+    let words = rest_from(rest, at);
+    if words.is_empty() {
+        Vec::new()
+    } else {
+        vec![Inner::Words(words)]
+    }
+}
+
+/// What a `find` yields, as globs per search root: `root/**/NAME` with a `-name` test and
+/// nothing widening it (`-o`, `!`), else `root/*` (whatever is in the root).
+fn find_results(args: &[Word]) -> Vec<String> {
+    let mut roots: Vec<&str> = args
+        .iter()
+        .map(|w| w.text.as_str())
+        .take_while(|a| !a.starts_with('-') && *a != "(" && *a != "!")
+        .collect();
+    if roots.is_empty() {
+        roots.push(".");
+    }
+    let widened = args
+        .iter()
+        .any(|a| matches!(a.text.as_str(), "-o" | "-or" | "!" | "-not"));
+    let name = args
+        .windows(2)
+        .filter(|w| {
+            w.first()
+                .is_some_and(|f| matches!(f.text.as_str(), "-name" | "-iname"))
+        })
+        .filter_map(|w| w.get(1).map(|n| n.text.as_str()))
+        .next_back()
+        .filter(|n| !widened && !n.contains('/'));
+    roots
+        .into_iter()
+        .map(|r| {
+            let r = r.trim_end_matches('/');
+            let r = if r.is_empty() { "/" } else { r };
+            let sep = if r.ends_with('/') { "" } else { "/" };
+            match name {
+                Some(n) => format!("{r}{sep}**/{n}"),
+                None => format!("{r}{sep}*"),
+            }
+        })
+        .collect()
+}
+
+/// `xargs [options] command…`: the command runs with the words read on stdin appended (or
+/// put in place of the `-I` string). A literal piped in (`echo .env | xargs cat`) gives those
+/// words; otherwise they are unknown and stand as `<stdin>`, so `… | xargs rm -rf` is still a
+/// recursive delete.
+fn classify_xargs(args: &[Word], stdin: Option<&str>) -> Vec<Inner> {
+    let at = skip_options(
+        args,
+        "EILnPsda",
+        &[
+            "--arg-file",
+            "--delimiter",
+            "--eof",
+            "--replace",
+            "--max-lines",
+            "--max-args",
+            "--max-procs",
+            "--max-chars",
+            "--process-slot-var",
+        ],
+    );
+    let mut replace: Option<String> = None;
+    let mut from_file = false;
+    let mut i = 0;
+    while i < at {
+        let t = args.get(i).map_or("", |w| w.text.as_str());
+        if t == "-I" || t == "--replace" {
+            replace = args.get(i + 1).map(|w| w.text.clone());
+            i += 1;
+        } else if let Some(r) = t.strip_prefix("-I").filter(|r| !r.is_empty()) {
+            replace = Some(r.to_owned());
+        } else if let Some(r) = t.strip_prefix("--replace=") {
+            replace = Some(r.to_owned());
+        } else if t == "-i" {
+            replace = Some("{}".to_owned());
+        } else if t == "-a" || t.starts_with("--arg-file") {
+            from_file = true;
+        }
+        i += 1;
+    }
+    let inputs: Vec<String> = match stdin.filter(|_| !from_file) {
+        Some(text) => text
+            .split_whitespace()
+            .take(64)
+            .map(str::to_owned)
+            .collect(),
+        None => vec!["<stdin>".to_owned()],
+    };
+    let mut command = rest_from(args, at);
+    if command.is_empty() {
+        command.push(Word::literal("echo".to_owned()));
+    }
+    match replace {
+        Some(r) if !r.is_empty() => inputs
+            .iter()
+            .map(|input| {
+                let bound: Vec<Word> = command
+                    .iter()
+                    .map(|w| {
+                        if w.text.contains(r.as_str()) {
+                            Word::literal(w.text.replace(r.as_str(), input))
+                        } else {
+                            w.clone()
+                        }
+                    })
+                    .collect();
+                Inner::Words(bound)
+            })
+            .collect(),
+        _ => {
+            command.extend(inputs.into_iter().map(Word::literal));
+            vec![Inner::Words(command)]
+        }
     }
 }
 
@@ -1623,6 +2114,8 @@ fn join_texts(words: &[Word]) -> String {
 
 fn classify_env(args: &[Word]) -> Vec<Inner> {
     let mut i = 0;
+    // `env -C dir cmd`: the command runs in `dir`.
+    let mut chdir: Option<&Word> = None;
     while let Some(w) = args.get(i) {
         let t = w.text.as_str();
         if t == "--" {
@@ -1659,7 +2152,12 @@ fn classify_env(args: &[Word]) -> Vec<Inner> {
             return vec![Inner::Script(script)];
         }
         if t == "-" || (t.starts_with('-') && t.len() > 1) {
-            let takes = matches!(t, "-u" | "--unset" | "-C" | "--chdir");
+            if matches!(t, "-C" | "--chdir") || (!t.starts_with("--") && t.ends_with('C')) {
+                chdir = args.get(i + 1);
+            }
+            // `-u X`, `-C dir`, also at the end of a cluster (`-iu X`).
+            let takes = matches!(t, "-u" | "--unset" | "-C" | "--chdir")
+                || (!t.starts_with("--") && (t.ends_with('u') || t.ends_with('C')));
             i += if takes { 2 } else { 1 };
             continue;
         }
@@ -1670,10 +2168,15 @@ fn classify_env(args: &[Word]) -> Vec<Inner> {
         break;
     }
     let rest = rest_from(args, i);
-    if rest.is_empty() {
-        Vec::new()
-    } else {
-        vec![Inner::Words(rest)]
+    match chdir {
+        _ if rest.is_empty() => Vec::new(),
+        Some(d) if d.expansion => vec![Inner::Opaque],
+        Some(d) => vec![Inner::Script(format!(
+            "cd {} && {}",
+            shell_quote(&d.text),
+            join_words(&rest)
+        ))],
+        None => vec![Inner::Words(rest)],
     }
 }
 
@@ -1716,13 +2219,231 @@ fn classify_shell(args: &[Word]) -> Vec<Inner> {
             if script.expansion {
                 vec![Inner::Opaque]
             } else {
-                vec![Inner::Script(script.text.clone())]
+                let params = rest_from(args, i + 1);
+                vec![Inner::Script(bind_positional(&script.text, &params))]
             }
         }
+        // `bash <(curl …)`: the script is what a process substitution prints.
+        Some(script) if script.expansion && script.text.starts_with("<(") => vec![Inner::Opaque],
         Some(_) if !reads_stdin => Vec::new(),
         _ if has_c => Vec::new(),
         _ => vec![Inner::ShellStdin],
     }
+}
+
+/// Puts the words after `sh -c 'script'` in place of `$1`…`$9` (`${1}`, quoted or not) and
+/// `$@`/`$*` in the script; the first word is `$0`. Words that are expansions stay unknown.
+fn bind_positional(script: &str, params: &[Word]) -> String {
+    if params.len() < 2 || !script.contains('$') {
+        return script.to_owned();
+    }
+    let quoted: Vec<String> = params
+        .iter()
+        .map(|w| {
+            if w.expansion {
+                w.text.clone()
+            } else {
+                shell_quote(&w.text)
+            }
+        })
+        .collect();
+    let all = quoted.get(1..).map(|q| q.join(" ")).unwrap_or_default();
+    let mut out = script.to_owned();
+    for (n, q) in quoted.iter().enumerate().skip(1).take(9).rev() {
+        for form in [
+            format!("\"${{{n}}}\""),
+            format!("\"${n}\""),
+            format!("${{{n}}}"),
+            format!("${n}"),
+        ] {
+            out = out.replace(&form, q);
+        }
+    }
+    for form in ["\"$@\"", "\"$*\"", "$@", "$*"] {
+        out = out.replace(form, &all);
+    }
+    out
+}
+
+/// `docker exec [options] CONTAINER command…`: the command runs in the container.
+fn classify_container_exec(args: &[Word]) -> Vec<Inner> {
+    let at = skip_options(
+        args,
+        "H",
+        &["--host", "--context", "--config", "--log-level"],
+    );
+    if !args.get(at).is_some_and(|w| w.is_keyword("exec")) {
+        return Vec::new();
+    }
+    let rest = rest_from(args, at + 1);
+    let at = skip_options(
+        &rest,
+        "euw",
+        &[
+            "--env",
+            "--env-file",
+            "--user",
+            "--workdir",
+            "--detach-keys",
+        ],
+    );
+    let command = rest_from(&rest, at + 1);
+    if command.is_empty() {
+        Vec::new()
+    } else {
+        vec![Inner::Words(command)]
+    }
+}
+
+/// Database clients whose SQL comes from an option, an operand or stdin.
+const SQL_CLIENTS: &[&str] = &[
+    "psql",
+    "mysql",
+    "mariadb",
+    "sqlite3",
+    "sqlite",
+    "duckdb",
+    "clickhouse-client",
+];
+
+/// The SQL a database client runs: from `-c`/`--command` (psql, duckdb), `-e`/`--execute`
+/// (mysql, mariadb), `-q`/`--query` (clickhouse-client), the operands after the database
+/// file (sqlite3, duckdb) or `-cmd`; from stdin when none is given and no `-f` file is.
+fn classify_sql_client(p: &str, args: &[Word]) -> Vec<Inner> {
+    let (short, long): (char, &[&str]) = match p {
+        "mysql" | "mariadb" => ('e', &["--execute"]),
+        "clickhouse-client" => ('q', &["--query"]),
+        _ => ('c', &["--command"]),
+    };
+    let sqlite = matches!(p, "sqlite3" | "sqlite" | "duckdb");
+    // Short options that take the next word (mysql's `-p` takes only an attached password).
+    let value_options = match p {
+        "mysql" | "mariadb" => "hPuDSoT",
+        _ => "hUdpPuWDSoT",
+    };
+    let mut out = Vec::new();
+    let mut from_file = false;
+    let mut operands = 0usize;
+    let mut i = 0;
+    let sql = |w: &Word, out: &mut Vec<Inner>| {
+        out.push(if w.expansion {
+            Inner::Opaque
+        } else {
+            Inner::Sql(w.text.clone())
+        });
+    };
+    while let Some(w) = args.get(i) {
+        let t = w.text.as_str();
+        i += 1;
+        if let Some((name, value)) = t.split_once('=').filter(|(n, _)| n.starts_with("--")) {
+            if long.contains(&name) {
+                out.push(if w.expansion {
+                    Inner::Opaque
+                } else {
+                    Inner::Sql(value.to_owned())
+                });
+            }
+            from_file |= matches!(name, "--file" | "--init-command");
+            continue;
+        }
+        if long.contains(&t) || (sqlite && t == "-cmd") {
+            if let Some(v) = args.get(i) {
+                sql(v, &mut out);
+            }
+            i += 1;
+            continue;
+        }
+        if t.starts_with("--") {
+            from_file |= t == "--file";
+            continue;
+        }
+        if let Some(opts) = t.strip_prefix('-').filter(|o| !o.is_empty()) {
+            if sqlite {
+                // sqlite3's options are words (`-header`, `-separator ,`).
+                if matches!(
+                    opts,
+                    "separator" | "newline" | "nullvalue" | "init" | "cmd" | "vfs" | "mmap"
+                ) {
+                    from_file |= opts == "init";
+                    i += 1;
+                }
+                continue;
+            }
+            if opts.ends_with(short) && opts.chars().all(|c| c.is_ascii_alphabetic()) {
+                if let Some(v) = args.get(i) {
+                    sql(v, &mut out);
+                }
+                i += 1;
+            } else if let Some(v) = opts.strip_prefix(short).filter(|v| !v.is_empty()) {
+                out.push(Inner::Sql(v.to_owned()));
+            } else if opts.ends_with('f') && opts.chars().all(|c| c.is_ascii_alphabetic()) {
+                from_file = true;
+                i += 1;
+            } else if opts.len() == 1 && value_options.contains(opts) {
+                // Options with a value: host, user, database, port, ...
+                i += 1;
+            }
+            continue;
+        }
+        operands += 1;
+        if sqlite && operands > 1 {
+            sql(w, &mut out);
+        }
+    }
+    if out.is_empty() && !from_file {
+        out.push(Inner::SqlStdin);
+    }
+    out
+}
+
+/// The SQL statements of `text` as `sql …` commands after the client that runs them.
+fn push_sql(sink: &mut Sink, text: &str, depth: usize) {
+    // psql's `\!` runs the rest of its line in a shell.
+    for line in text.lines() {
+        if let Some(script) = line.trim_start().strip_prefix("\\!") {
+            if depth + 1 >= MAX_DEPTH {
+                sink.opaque = true;
+            } else {
+                analyze_bytes(script.as_bytes(), sink, depth + 1);
+            }
+        }
+    }
+    match sql::statements(text) {
+        Some(statements) => {
+            for words in statements {
+                let words: Vec<Word> = std::iter::once("sql".to_owned())
+                    .chain(words)
+                    .map(Word::literal)
+                    .collect();
+                sink.cmds.push(Cmd {
+                    words,
+                    scope: sink.cur_scope,
+                    ..Cmd::default()
+                });
+            }
+        }
+        None => sink.opaque = true,
+    }
+}
+
+/// What a command writes to stdout when that is known from its words alone: `echo` and
+/// `printf` of literal words.
+fn literal_output(words: &[Word]) -> Option<String> {
+    let (first, rest) = words.split_first()?;
+    if first.quoted || first.expansion || !matches!(first.text.as_str(), "echo" | "printf") {
+        return None;
+    }
+    if rest.iter().any(|w| w.expansion) {
+        return None;
+    }
+    let texts: Vec<&str> = rest
+        .iter()
+        .map(|w| w.text.as_str())
+        .filter(|t| !matches!(*t, "-e" | "-n" | "-E" | "-en" | "-ne"))
+        .collect();
+    let text = texts.join(" ");
+    // What `printf` (and `echo -e`) turn into line breaks and tabs.
+    Some(text.replace("\\n", "\n").replace("\\t", "\t"))
 }
 
 fn is_interpreter(p: &str) -> bool {
@@ -1768,7 +2489,8 @@ fn classify_interpreter(p: &str, args: &[Word]) -> Vec<Inner> {
     let mut has_script = false;
     let mut explicit_stdin = false;
     let mut skip_next = false;
-    for a in args {
+    let mut code_from = args.len();
+    for (i, a) in args.iter().enumerate() {
         if skip_next {
             skip_next = false;
             continue;
@@ -1785,6 +2507,10 @@ fn classify_interpreter(p: &str, args: &[Word]) -> Vec<Inner> {
         if t.starts_with("--") {
             inline_code |=
                 matches!(t, "--eval" | "--print" | "--command") || t.starts_with("--eval=");
+            if inline_code {
+                code_from = if t.contains('=') { i } else { i + 1 };
+                break;
+            }
             continue;
         }
         let opts = t.get(1..).unwrap_or("");
@@ -1805,6 +2531,7 @@ fn classify_interpreter(p: &str, args: &[Word]) -> Vec<Inner> {
             matches!(opts, "e" | "p" | "pe")
         };
         if inline_code {
+            code_from = i + 1;
             break;
         }
         // `python -m module`: the module is the program, nothing comes from stdin.
@@ -1815,7 +2542,12 @@ fn classify_interpreter(p: &str, args: &[Word]) -> Vec<Inner> {
         skip_next = python && (opts.ends_with('W') || opts.ends_with('X'));
     }
     if inline_code {
-        vec![Inner::Opaque]
+        let code: Vec<&str> = args
+            .iter()
+            .skip(code_from)
+            .map(|w| w.text.strip_prefix("--eval=").unwrap_or(&w.text))
+            .collect();
+        vec![Inner::Code(code.join(" "))]
     } else if !has_script || explicit_stdin {
         vec![Inner::CodeStdin]
     } else {
@@ -1929,6 +2661,7 @@ const VALUE_OPTIONS: &[(&str, &str, &[&str])] = &[
     ("scp", "", &["-i", "-P", "-l", "-o", "-F", "-J", "-c", "-S", "-D"]),
     ("rsync", "", &["-e", "--rsh", "--exclude", "--include", "--filter", "-f", "--exclude-from", "--include-from", "--files-from", "--rsync-path", "--chmod", "--chown", "-T", "--temp-dir", "--backup-dir", "--suffix", "--log-file", "--port", "--password-file", "--partial-dir", "--compare-dest", "--copy-dest", "--link-dest"]),
     ("docker", "", &["-H", "--host", "--context", "--config", "-l", "--log-level"]),
+    ("redis-cli", "", &["-h", "-p", "-a", "-n", "-u", "--user", "--pass", "-s", "-r", "-i", "--tls-cert", "--tls-key", "--cacert"]),
     ("cargo", "", &["--manifest-path", "-p", "--package", "--target", "--features", "-F", "-j", "--jobs", "--profile", "--target-dir", "--bin", "--example", "--test", "--bench", "-Z", "--config", "--color"]),
     ("npm", "", &["--prefix", "-w", "--workspace"]),
     ("touch", "", &["-d", "--date", "-r", "--reference", "-t"]),
@@ -1941,6 +2674,9 @@ const VALUE_OPTIONS: &[(&str, &str, &[&str])] = &[
     ("diff", "", &["-U", "-C", "--label", "-x", "--exclude", "-X", "--exclude-from", "-I"]),
     ("uniq", "", &["-f", "-s", "-w"]),
     ("tee", "", &[]),
+    ("install", "", &["-m", "--mode", "-o", "--owner", "-g", "--group", "-t", "--target-directory", "-S", "--suffix"]),
+    ("split", "", &["-l", "-b", "-n", "-a", "--lines", "--bytes", "--number", "--suffix-length", "--additional-suffix"]),
+    ("zstd", "", &["-o", "-D", "--patch-from"]),
 ];
 
 /// Options whose value, if any, is attached to the option (`sed -i.bak`).
@@ -2039,6 +2775,29 @@ const FLAG_ALIASES: &[(&str, &str, &str, &[&str])] = &[
     ("tar", "", "--directory", &["-C"]),
     ("tee", "", "--append", &["-a"]),
     ("npm", "", "--force", &["-f"]),
+    ("docker", "", "--force", &["-f"]),
+    ("docker", "", "--all", &["-a"]),
+    ("docker", "", "--volumes", &["-v"]),
+    ("podman", "", "--force", &["-f"]),
+    ("podman", "", "--all", &["-a"]),
+    ("helm", "", "--namespace", &["-n"]),
+    ("helm", "", "--values", &["-f"]),
+    ("terraform", "", "--destroy", &["-destroy"]),
+    ("terraform", "", "--auto-approve", &["-auto-approve"]),
+    ("terraform", "", "--target", &["-target"]),
+    ("tofu", "", "--destroy", &["-destroy"]),
+    ("tofu", "", "--auto-approve", &["-auto-approve"]),
+    ("kubectl", "", "--force", &["--force"]),
+    ("kubectl", "", "--recursive", &["-R"]),
+    ("chmod", "", "--verbose", &["-v"]),
+    ("wget", "", "--recursive", &["-r"]),
+    ("wget", "", "--mirror", &["-m", "-r"]),
+    ("rsync", "", "--recursive", &["-r"]),
+    ("rsync", "", "--archive", &["-a", "-r"]),
+    ("rsync", "", "-a", &["-a", "-r"]),
+    ("rsync", "", "--delete", &["--delete"]),
+    ("scp", "", "-r", &["-r"]),
+    ("zip", "", "--recurse-paths", &["-r"]),
 ];
 
 /// Options of `jq` that take two values (`--arg name value`).
@@ -2143,6 +2902,14 @@ fn parse_args<S: AsRef<str>>(program: &str, args: &[S]) -> Args {
                 i += 1;
                 continue;
             }
+            // `cargo +nightly publish`, `rustup`-style toolchain selectors: not a subcommand.
+            if sub.is_none()
+                && matches!(program, "cargo" | "rustc" | "rustdoc")
+                && a.starts_with('+')
+            {
+                i += 1;
+                continue;
+            }
             out.operands.push(Operand {
                 index: i,
                 ambiguous: prev_open_flag,
@@ -2242,6 +3009,68 @@ fn parse_args<S: AsRef<str>>(program: &str, args: &[S]) -> Args {
     out
 }
 
+/// Programs whose first operand is a subcommand, shown before the flags in a normalised form.
+const SUBCOMMAND_PROGRAMS: &[&str] = &[
+    "git",
+    "kubectl",
+    "oc",
+    "helm",
+    "terraform",
+    "tofu",
+    "docker",
+    "podman",
+    "npm",
+    "pnpm",
+    "yarn",
+    "cargo",
+    "go",
+    "aws",
+    "gcloud",
+    "az",
+    "gh",
+    "sql",
+];
+
+/// The normalised form command patterns are matched on, for explanations: the program's
+/// base name, its subcommand, each flag as what it implies (`-fr` → `-f -r`,
+/// `--recursive` → `-r`, `+main` → `-f`) with its value, then the operands
+/// (`git -C x push --force origin main` → `git push -C x -f origin main`).
+pub fn normalized_form(argv: &[String]) -> String {
+    let Some((first, args)) = argv.split_first() else {
+        return String::new();
+    };
+    let prog = base_name(first);
+    let parsed = parse_args(prog, args);
+    let mut out: Vec<&str> = vec![prog];
+    let operands: Vec<&str> = parsed.operand_texts(args).collect();
+    let sub_first = SUBCOMMAND_PROGRAMS.contains(&prog);
+    let mut rest = operands.as_slice();
+    if sub_first && let Some((sub, tail)) = operands.split_first() {
+        out.push(sub);
+        rest = tail;
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for f in &parsed.flags {
+        let atom = f.atoms.last().map_or(f.name.as_str(), String::as_str);
+        if seen.contains(&atom) {
+            continue;
+        }
+        seen.push(atom);
+        out.push(atom);
+        match &f.value {
+            Some(FlagValue::Attached(v)) => out.push(v),
+            Some(FlagValue::Arg(i)) => {
+                if let Some(v) = args.get(*i) {
+                    out.push(v);
+                }
+            }
+            None => {}
+        }
+    }
+    out.extend(rest);
+    join_quoted(&out)
+}
+
 fn synthetic(atom: &str) -> Flag {
     Flag {
         atoms: vec![atom.to_owned()],
@@ -2282,6 +3111,8 @@ struct EffectSink<'a, 'b> {
     out: &'a mut Vec<Effect>,
     base: &'a PathBase<'b>,
     via: &'a str,
+    /// The words of the command with unquoted glob characters (`.en*`).
+    globs: &'a [String],
 }
 
 impl EffectSink<'_, '_> {
@@ -2295,7 +3126,17 @@ impl EffectSink<'_, '_> {
         e.path = Some(p.path);
         e.outside_workspace = p.outside_workspace;
         e.recursive = recursive;
+        e.glob = self.globs.iter().any(|g| g == raw);
         self.out.push(e);
+    }
+
+    /// A file effect whose path is a glob whatever its quoting (`find -name '*.tmp'`).
+    fn file_glob(&mut self, kind: EffectKind, raw: &str) {
+        let at = self.out.len();
+        self.file(kind, raw, false);
+        if let Some(e) = self.out.get_mut(at) {
+            e.glob = true;
+        }
     }
 
     /// A request to `url`; false when the URL cannot be understood.
@@ -2316,7 +3157,9 @@ const READERS: &[&str] = &[
     "cat", "head", "tail", "less", "more", "bat", "batcat", "tac", "nl", "strings", "xxd",
     "hexdump", "od", "base64", "base32", "wc", "sort", "uniq", "cut", "diff", "cmp", "md5sum",
     "sha1sum", "sha256sum", "sha512sum", "shasum", "file", "zcat", "bzcat", "xzcat", "zless",
-    "view",
+    "view", "vi", "vim", "nvim", "nano", "emacs", "gpg", "jless", "glow", "iconv", "column",
+    "fold", "fmt", "expand", "rev", "paste", "join", "comm", "pr", "gzip", "gunzip", "bzip2",
+    "bunzip2", "xz", "unxz", "zstd", "unzstd", "lz4", "brotli", "split", "csplit", "pv",
 ];
 
 /// The file and network effects a simple command has. Returns false when an operand the
@@ -2325,7 +3168,8 @@ fn program_effects(argv: &[String], sink: &mut EffectSink<'_, '_>) -> bool {
     let Some((first, args)) = argv.split_first() else {
         return true;
     };
-    let prog = base_name(first);
+    let lower = base_name(first).to_ascii_lowercase();
+    let prog = lower.as_str();
     let parsed = parse_args(prog, args);
     let operands: Vec<&str> = parsed.operand_texts(args).collect();
     match prog {
@@ -2458,15 +3302,99 @@ fn program_effects(argv: &[String], sink: &mut EffectSink<'_, '_>) -> bool {
                 .map(String::as_str)
                 .take_while(|a| !a.starts_with('-') && *a != "(" && *a != "!")
                 .collect();
-            if starts.is_empty() {
-                sink.file(EffectKind::FileDelete, ".", true);
+            let starts = if starts.is_empty() { vec!["."] } else { starts };
+            // `-name '*.tmp'` (and nothing that widens it: `-o`, `!`, `-not`): only matching
+            // files go, at any depth. Anything else deletes the trees.
+            let widened = args
+                .iter()
+                .any(|a| matches!(a.as_str(), "-o" | "-or" | "!" | "-not"));
+            let mut names: Vec<&str> = args
+                .windows(2)
+                .filter(|w| {
+                    w.first()
+                        .is_some_and(|f| matches!(f.as_str(), "-name" | "-iname"))
+                })
+                .filter_map(|w| w.get(1).map(String::as_str))
+                .collect();
+            // `-empty` only removes empty files and directories: no data goes.
+            if names.is_empty() && args.iter().any(|a| a == "-empty") {
+                names.push("*");
             }
             for s in starts {
-                sink.file(EffectKind::FileDelete, s, true);
+                match names.last() {
+                    Some(name) if !widened && !name.contains('/') => {
+                        let dir = s.trim_end_matches('/');
+                        let at = sink.out.len();
+                        sink.file_glob(EffectKind::FileDelete, &format!("{dir}/**/{name}"));
+                        // Outside the workspace it is still a sweep of a whole tree.
+                        if let Some(e) = sink.out.get_mut(at) {
+                            e.recursive = e.outside_workspace;
+                        }
+                    }
+                    _ => sink.file(EffectKind::FileDelete, s, true),
+                }
             }
         }
         "curl" => return curl_effects(args, &parsed, &operands, sink),
         "wget" => return wget_effects(args, &parsed, &operands, sink),
+        "tar" | "gtar" | "bsdtar" => transfer::tar(args, sink),
+        "zip" | "unzip" => transfer::zip(prog, &parsed, &operands, sink),
+        "scp" | "rsync" | "sftp" => return transfer::remote_copy(prog, &parsed, &operands, sink),
+        "ssh" => return transfer::ssh(args, &parsed, sink),
+        "nc" | "ncat" | "netcat" | "telnet" | "socat" => {
+            return transfer::socket(prog, &parsed, &operands, sink);
+        }
+        "openssl" => return transfer::openssl(args, sink),
+        "ln" => transfer::ln(&parsed, &operands, sink),
+        "chmod" | "chown" | "chgrp" => {
+            let recursive = parsed.has("-R");
+            // The first operand is the mode or owner, unless given by `--reference`.
+            let skip = usize::from(
+                !parsed
+                    .flags
+                    .iter()
+                    .any(|f| f.name.starts_with("--reference")),
+            );
+            for op in operands.iter().skip(skip) {
+                sink.file(EffectKind::FileWrite, op, recursive);
+            }
+        }
+        "mkdir" => {
+            for op in operands {
+                sink.file(EffectKind::FileWrite, op, false);
+            }
+        }
+        "git" => {
+            let sub = operands.first().copied().unwrap_or("");
+            if matches!(sub, "clone" | "fetch" | "pull" | "push" | "ls-remote") {
+                return transfer::git_remote(sub, &operands, sink);
+            }
+            git_reads(sub, args, &operands, sink);
+        }
+        "install" => {
+            let target: Option<&str> = parsed.values(args, "-t").map(|(_, v)| v).next();
+            let directory_mode = parsed.has("-d");
+            match (target, operands.split_last()) {
+                _ if directory_mode => {
+                    for op in &operands {
+                        sink.file(EffectKind::FileWrite, op, false);
+                    }
+                }
+                (Some(t), _) => {
+                    for s in &operands {
+                        sink.file(EffectKind::FileRead, s, false);
+                    }
+                    sink.file(EffectKind::FileWrite, t, false);
+                }
+                (None, Some((dest, sources))) if !sources.is_empty() => {
+                    for s in sources {
+                        sink.file(EffectKind::FileRead, s, false);
+                    }
+                    sink.file(EffectKind::FileWrite, dest, false);
+                }
+                _ => {}
+            }
+        }
         _ => {}
     }
     true
@@ -2552,6 +3480,43 @@ fn curl_effects(
     for url in urls {
         ok &= sink.url(url, &method, upload);
     }
+    // The request also goes to a proxy, or to whatever `--connect-to`/`--resolve` names.
+    for flag in &parsed.flags {
+        let value = match &flag.value {
+            Some(FlagValue::Attached(v)) => Some(v.as_str()),
+            Some(FlagValue::Arg(i)) => args.get(*i).map(String::as_str),
+            None => None,
+        };
+        let Some(v) = value else { continue };
+        match flag.name.as_str() {
+            "-x" | "--proxy" => {
+                let url = if v.contains("://") {
+                    v.to_owned()
+                } else {
+                    format!("http://{v}")
+                };
+                ok &= sink.url(&url, "CONNECT", upload);
+            }
+            // HOST1:PORT1:HOST2:PORT2 and HOST:PORT:ADDR[,ADDR]: the last host is reached.
+            "--connect-to" | "--resolve" => {
+                let fields: Vec<&str> = v.trim_start_matches('+').split(':').collect();
+                let host: Option<String> = if flag.name == "--connect-to" {
+                    fields.get(2).map(|h| (*h).to_owned())
+                } else {
+                    fields
+                        .get(2..)
+                        .map(|rest| rest.join(":"))
+                        .and_then(|t| t.split(',').next().map(str::to_owned))
+                        .map(|t| t.trim_matches(['[', ']']).to_owned())
+                };
+                if let Some(h) = host.filter(|h| !h.is_empty()) {
+                    let h = if h.contains(':') { format!("[{h}]") } else { h };
+                    ok &= sink.url(&format!("https://{h}/"), &method, upload);
+                }
+            }
+            _ => {}
+        }
+    }
     ok
 }
 
@@ -2587,6 +3552,64 @@ fn wget_effects(
         ok &= sink.url(url, &method, upload);
     }
     ok
+}
+
+/// Files whose contents `git` prints from history: `git show REV:PATH`, `git cat-file -p
+/// REV:PATH`, and the paths after `--` (or given alone) of `git log -p`, `git diff`, `git
+/// blame`, `git grep`.
+fn git_reads(sub: &str, args: &[String], operands: &[&str], sink: &mut EffectSink<'_, '_>) {
+    match sub {
+        "show" | "cat-file" => {
+            for op in operands.iter().skip(1) {
+                if let Some((_, path)) = op.split_once(':')
+                    && !path.is_empty()
+                {
+                    sink.file(EffectKind::FileRead, path, false);
+                }
+            }
+        }
+        "log" | "diff" | "blame" | "annotate" | "grep" | "whatchanged" => {
+            let paths: Vec<&str> = match args.iter().position(|a| a == "--") {
+                Some(dash) => args.iter().skip(dash + 1).map(String::as_str).collect(),
+                // `git blame FILE`: the operand is the file.
+                None if matches!(sub, "blame" | "annotate") => {
+                    operands.iter().skip(1).copied().collect()
+                }
+                None => Vec::new(),
+            };
+            for p in paths {
+                sink.file(EffectKind::FileRead, p, false);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The paths and URLs written as string literals in inline code (`open('.env')`,
+/// `fetch("https://…")`): the code is opaque, but what it names literally still counts. A
+/// literal is a path when it has no blanks and either contains `/` or starts with `.` or `~`.
+fn code_literal_effects(code: &str, sink: &mut EffectSink<'_, '_>) {
+    let mut rest = code;
+    while let Some(open) = rest.find(['\'', '"', '`']) {
+        let quote = rest.get(open..=open).unwrap_or("'");
+        let after = rest.get(open + 1..).unwrap_or("");
+        let Some(close) = after.find(quote) else {
+            break;
+        };
+        let lit = after.get(..close).unwrap_or("");
+        rest = after.get(close + 1..).unwrap_or("");
+        if lit.is_empty() || lit.len() > 4096 || lit.contains(char::is_whitespace) {
+            continue;
+        }
+        if lit.contains("://") {
+            let _ = sink.url(lit, "GET", false);
+        } else if lit.contains('/') || lit.starts_with('.') || lit.starts_with('~') {
+            if lit.contains(['{', '}', '%', '$', '<', '>', '|']) {
+                continue;
+            }
+            sink.file(EffectKind::FileRead, lit, false);
+        }
+    }
 }
 
 /// The directory a scope runs in: its own `cd`, else its parent's, else `None` (the caller's).
@@ -2638,6 +3661,12 @@ pub fn command_effects(line: &str, cwd: Option<&str>, workspace: Option<&str>) -
         }
         let here = scope_dir(&dirs, &sink.scopes, cmd.scope);
         let base = PathBase::new(here.as_deref().or(cwd), workspace);
+        let globs: Vec<String> = cmd
+            .words
+            .iter()
+            .filter(|w| w.has_glob && !w.expansion)
+            .map(|w| w.text.clone())
+            .collect();
         let argv: Vec<String> = cmd.words.into_iter().map(|w| w.text).collect();
         if cmd.in_shell
             && let Some(dir) = cd_target(&argv, &base)
@@ -2664,6 +3693,7 @@ pub fn command_effects(line: &str, cwd: Option<&str>, workspace: Option<&str>) -
                 out: &mut out,
                 base: &base,
                 via: &via,
+                globs: &globs,
             };
             if !program_effects(&argv, &mut es) {
                 opaque = true;
@@ -2682,7 +3712,11 @@ pub fn command_effects(line: &str, cwd: Option<&str>, workspace: Option<&str>) -
             out: &mut out,
             base: &base,
             via: &via,
+            globs: &globs,
         };
+        if let Some(code) = &cmd.code {
+            code_literal_effects(code, &mut es);
+        }
         for r in &cmd.redirs {
             match r.op {
                 RedirectOp::Write | RedirectOp::Append => {
@@ -2706,11 +3740,14 @@ pub fn command_effects(line: &str, cwd: Option<&str>, workspace: Option<&str>) -
         out.push(e);
         return out;
     }
-    if sink.opaque && !any_opaque {
+    let no_command = !out.iter().any(|e| e.kind == EffectKind::CommandExec);
+    if (sink.opaque && !any_opaque) || (no_command && !line.trim().is_empty()) {
+        // What runs is unknown, or nothing runs (`x=1`, `# note`, `(( n++ ))`): one
+        // `command.exec` for the line, so it is decided like any other.
         let via = via_text(line);
         let mut e = Effect::new(EffectKind::CommandExec, via.clone());
         e.command = Some(via);
-        e.opaque = true;
+        e.opaque = sink.opaque;
         out.push(e);
     }
     out
@@ -2787,8 +3824,81 @@ pub struct CommandPattern {
     program: WordPat,
     /// The program word as written, when it is a literal.
     program_text: Option<String>,
+    /// The base name of `program_text` (`rm` for `/bin/rm`), what deny patterns compare.
+    program_base: Option<String>,
     flags: Vec<PatFlag>,
     operands: Vec<WordPat>,
+}
+
+/// A list of command patterns indexed by program, so a command is only compared with the
+/// patterns that name its program (and those whose program is a glob).
+#[derive(Debug, Clone, Default)]
+pub struct CommandSet {
+    patterns: Vec<CommandPattern>,
+    /// Lowercased program base name → indices of the patterns naming it.
+    by_program: std::collections::HashMap<String, Vec<usize>>,
+    /// Patterns whose program is `*` or a glob: checked for every command.
+    wild: Vec<usize>,
+}
+
+impl From<Vec<CommandPattern>> for CommandSet {
+    fn from(patterns: Vec<CommandPattern>) -> CommandSet {
+        let mut by_program: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        let mut wild = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            match (&p.program, &p.program_base) {
+                (WordPat::Literal(_), Some(base)) => {
+                    by_program
+                        .entry(base.to_ascii_lowercase())
+                        .or_default()
+                        .push(i);
+                }
+                _ => wild.push(i),
+            }
+        }
+        CommandSet {
+            patterns,
+            by_program,
+            wild,
+        }
+    }
+}
+
+impl CommandSet {
+    /// The patterns, as given.
+    pub fn patterns(&self) -> &[CommandPattern] {
+        &self.patterns
+    }
+
+    /// The smallest pattern (by text, so list order never shows in a decision) matching
+    /// `effect` with deny semantics, or allow semantics when `allow`.
+    pub fn find(&self, effect: &Effect, allow: bool) -> Option<&CommandPattern> {
+        let mut parsed = None;
+        self.candidates(effect)
+            .filter(|p| p.matches_parsed(effect, allow, &mut parsed))
+            .min_by(|a, b| a.as_str().cmp(b.as_str()))
+    }
+
+    /// The patterns that may match `effect`: those naming its program, then the wild ones.
+    pub fn candidates<'a>(&'a self, effect: &Effect) -> impl Iterator<Item = &'a CommandPattern> {
+        let program = effect
+            .program
+            .as_deref()
+            .or_else(|| effect.argv.first().map(|a| base_name(a)))
+            .unwrap_or("");
+        let named: &[usize] = if program.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.by_program
+                .get(program.to_ascii_lowercase().as_str())
+                .map_or(&[], Vec::as_slice)
+        } else {
+            self.by_program.get(program).map_or(&[], Vec::as_slice)
+        };
+        named
+            .iter()
+            .chain(&self.wild)
+            .filter_map(|&i| self.patterns.get(i))
+    }
 }
 
 impl PartialEq for CommandPattern {
@@ -2846,6 +3956,7 @@ impl CommandPattern {
         Ok(CommandPattern {
             text: text.trim().to_owned(),
             program,
+            program_base: program_text.as_deref().map(|p| base_name(p).to_owned()),
             program_text,
             flags,
             operands,
@@ -2870,15 +3981,16 @@ impl CommandPattern {
         self.matches(effect, true)
     }
 
-    fn program_matches(&self, argv0: &str, allow: bool) -> bool {
-        let base = base_name(argv0);
+    fn program_matches(&self, argv0: &str, base: &str, allow: bool) -> bool {
         match (&self.program, &self.program_text) {
             (WordPat::Any, _) => true,
             (WordPat::Literal(_), Some(p)) => {
                 if allow {
                     argv0 == p
                 } else {
-                    base_name(p) == base
+                    self.program_base
+                        .as_deref()
+                        .is_some_and(|b| b.eq_ignore_ascii_case(base))
                 }
             }
             (WordPat::Literal(_), None) => false,
@@ -2891,23 +4003,38 @@ impl CommandPattern {
                         !argv0.contains('/') && g.is_match(argv0)
                     }
                 } else {
-                    g.is_match(base) || (path_glob && g.is_match(argv0))
+                    g.is_match(base)
+                        || (base.bytes().any(|b| b.is_ascii_uppercase())
+                            && g.is_match(base.to_ascii_lowercase()))
+                        || (path_glob && g.is_match(argv0))
                 }
             }
         }
     }
 
     fn matches(&self, effect: &Effect, allow: bool) -> bool {
+        let mut parsed = None;
+        self.matches_parsed(effect, allow, &mut parsed)
+    }
+
+    /// [`CommandPattern::matches`] with the command's parsed arguments kept in `parsed`
+    /// (computed on first need), so a list of patterns parses a command once.
+    fn matches_parsed(&self, effect: &Effect, allow: bool, parsed: &mut Option<Args>) -> bool {
         if effect.kind != EffectKind::CommandExec || (allow && effect.opaque) {
             return false;
         }
         let Some((argv0, args)) = effect.argv.split_first() else {
             return false;
         };
-        if !self.program_matches(argv0, allow) {
+        // The effect carries argv[0]'s base name already.
+        let base = effect
+            .program
+            .as_deref()
+            .unwrap_or_else(|| base_name(argv0));
+        if !self.program_matches(argv0, base, allow) {
             return false;
         }
-        let parsed = parse_args(base_name(argv0), args);
+        let parsed: &Args = parsed.get_or_insert_with(|| parse_args(base_name(argv0), args));
         let flags_ok = self.flags.iter().all(|pf| match &pf.value {
             None => pf.atoms.iter().all(|a| parsed.has(a)),
             Some(vp) => {
@@ -3206,10 +4333,10 @@ mod tests {
             cmds("nohup nice -n 5 rm x").last().unwrap(),
             &v(&["rm", "x"])
         );
-        assert_eq!(cmds("xargs -n 1 rm -rf")[1], v(&["rm", "-rf"]));
+        assert_eq!(cmds("xargs -n 1 rm -rf")[1], v(&["rm", "-rf", "<stdin>"]));
         assert_eq!(
             cmds("find . -name '*.tmp' -exec rm -f {} \\;")[1],
-            v(&["rm", "-f", "{}"])
+            v(&["rm", "-f", "./**/*.tmp"])
         );
         assert_eq!(
             cmds("bash -lc 'git push --force'")[1],
@@ -3441,6 +4568,14 @@ mod tests {
         );
         assert_eq!(
             files("find build -name '*.o' -delete"),
+            vec![(EffectKind::FileDelete, "build/**/*.o".into(), false)]
+        );
+        assert_eq!(
+            files("find build -type f -delete"),
+            vec![(EffectKind::FileDelete, "build".into(), true)]
+        );
+        assert_eq!(
+            files("find build -name '*.o' -o -name '*.c' -delete"),
             vec![(EffectKind::FileDelete, "build".into(), true)]
         );
         assert_eq!(
@@ -3792,10 +4927,21 @@ mod tests {
                 .iter()
                 .any(|e| e.opaque)
         );
-        assert_eq!(files("find . -exec rm -f {} +"), vec![]);
+        // `{}` is whatever `find` finds; what `xargs` reads on stdin is unknown.
+        assert_eq!(
+            files("find . -exec rm -f {} +"),
+            vec![(EffectKind::FileDelete, "*".into(), false)]
+        );
         assert_eq!(
             files("ls | xargs -I{} cp {} backup/"),
-            vec![(EffectKind::FileWrite, "backup".into(), false)]
+            vec![
+                (EffectKind::FileRead, "<stdin>".into(), false),
+                (EffectKind::FileWrite, "backup".into(), false)
+            ]
+        );
+        assert_eq!(
+            files("echo .env | xargs cat"),
+            vec![(EffectKind::FileRead, ".env".into(), false)]
         );
     }
 }

@@ -5,8 +5,10 @@
 pub mod adapters;
 pub mod command;
 pub mod derive;
+pub mod glob;
 pub mod network;
 pub mod path;
+pub mod sql;
 
 use serde::{Deserialize, Serialize};
 
@@ -120,6 +122,10 @@ pub struct Effect {
     /// For `file.*`: the effect covers the whole tree under `path`.
     #[serde(skip_serializing_if = "is_false")]
     pub recursive: bool,
+    /// For `file.*`: `path` is a shell glob (`.en*`) the shell expands; the engine adds an
+    /// effect for each protected path it may expand to (see [`glob`]).
+    #[serde(skip_serializing_if = "is_false")]
+    pub glob: bool,
     /// For `command.exec`: the simple command as normalised text (`rm -r -f build`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
@@ -168,6 +174,7 @@ impl Effect {
             path: None,
             outside_workspace: false,
             recursive: false,
+            glob: false,
             command: None,
             program: None,
             argv: Vec::new(),
@@ -190,6 +197,7 @@ impl Effect {
             && self.path == other.path
             && self.outside_workspace == other.outside_workspace
             && self.recursive == other.recursive
+            && self.glob == other.glob
             && self.command == other.command
             && self.program == other.program
             && self.argv == other.argv

@@ -132,7 +132,32 @@ pub struct CompiledPolicy {
     pub hash: String,
     /// Where the decision ids of this policy start from (derived from `hash`).
     pub id_seed: DecisionIdSeed,
+    /// Sample paths of the path patterns of restrictive rules, per effect kind (by
+    /// [`EffectKind::index`]), for what a shell glob may expand to.
+    pub glob_witnesses: Vec<Vec<(String, String)>>,
     buckets: Vec<Bucket>,
+}
+
+/// The sample paths of the path patterns of rules more restrictive than `allow`, per effect
+/// kind, deduplicated: a glob only needs checking against what some rule would stop.
+fn glob_witnesses(rules: &[CompiledRule]) -> Vec<Vec<(String, String)>> {
+    EffectKind::ALL
+        .iter()
+        .map(|&kind| {
+            let mut out: Vec<(String, String)> = rules
+                .iter()
+                .filter(|r| r.outcome > Outcome::Allow && r.cond.kinds.contains(kind))
+                .filter_map(|r| match r.cond.path.as_ref() {
+                    Some(ListCond::In(set)) => Some(set.witnesses()),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            out.sort();
+            out.dedup();
+            out
+        })
+        .collect()
 }
 
 /// Id prefixes of the rules the engine derives from policy sections; user rules may not use them.
@@ -247,7 +272,7 @@ fn compile_match(origin: &str, m: &RuleMatch, allow_mode: bool) -> Result<Cond, 
             None
         } else {
             Some((
-                ListCond::In(command_patterns(origin, &m.command)?),
+                ListCond::In(command_patterns(origin, &m.command)?.into()),
                 allow_mode,
             ))
         },
@@ -610,8 +635,10 @@ impl CompiledPolicy {
             pack_docs,
             hash: String::new(),
             id_seed: DecisionIdSeed::new(""),
+            glob_witnesses: Vec::new(),
         };
         compiled.buckets = build_buckets(&compiled.rules);
+        compiled.glob_witnesses = glob_witnesses(&compiled.rules);
         compiled.hash = crate::canonical::sha256_prefixed(&crate::canonical::to_canonical_string(
             &compiled.canonical(),
         ));
@@ -638,6 +665,7 @@ impl CompiledPolicy {
             pack_docs: Vec::new(),
             hash: String::new(),
             id_seed: DecisionIdSeed::new(""),
+            glob_witnesses: Vec::new(),
             buckets: build_buckets(&[]),
         };
         p.hash = crate::canonical::sha256_prefixed(&crate::canonical::to_canonical_string(

@@ -1,7 +1,7 @@
 //! The conditions of a compiled rule and how they are checked against one effect.
 
 use super::pattern::{NameSet, PathSet};
-use crate::effects::command::CommandPattern;
+use crate::effects::command::{CommandPattern, CommandSet};
 use crate::effects::network::HostPattern;
 use crate::effects::{Effect, EffectKind};
 use crate::tier::Tier;
@@ -54,7 +54,7 @@ pub struct Cond {
     /// Path globs.
     pub path: Option<ListCond<PathSet>>,
     /// Command patterns, and whether they use allow semantics (exact program path).
-    pub command: Option<(ListCond<Vec<CommandPattern>>, bool)>,
+    pub command: Option<(ListCond<CommandSet>, bool)>,
     /// Host patterns.
     pub host: Option<ListCond<HostList>>,
     /// Tool-name globs.
@@ -186,18 +186,8 @@ impl Cond {
         if let Some((cond, allow_mode)) = &self.command {
             effect.program.as_ref()?;
             let allow_mode = *allow_mode;
-            let hit = |patterns: &'p [CommandPattern]| -> Option<&'p CommandPattern> {
-                // The smallest matching pattern, so list order never shows in a decision.
-                patterns
-                    .iter()
-                    .filter(|p| {
-                        if allow_mode {
-                            p.matches_allow(effect)
-                        } else {
-                            p.matches_deny(effect)
-                        }
-                    })
-                    .min_by(|a, b| a.as_str().cmp(b.as_str()))
+            let hit = |patterns: &'p CommandSet| -> Option<&'p CommandPattern> {
+                patterns.find(effect, allow_mode)
             };
             match cond {
                 ListCond::In(list) => note(Some(hit(list)?.as_str())),
@@ -264,8 +254,9 @@ impl Cond {
             );
         }
         if let Some((c, allow)) = &self.command {
-            let texts =
-                |v: &Vec<CommandPattern>| sorted(v.iter().map(|p| p.as_str().to_owned()).collect());
+            let texts = |v: &CommandSet| {
+                sorted(v.patterns().iter().map(|p| p.as_str().to_owned()).collect())
+            };
             put(
                 if *allow { "command_allow" } else { "command" },
                 list(&match c {

@@ -232,7 +232,7 @@ pub(super) fn permission_rules(
             "the command is in the command deny list",
             Cond {
                 kinds: cmd,
-                command: Some((ListCond::In(lists.concat()), false)),
+                command: Some((ListCond::In(lists.concat().into()), false)),
                 ..Cond::default()
             },
         ));
@@ -245,7 +245,7 @@ pub(super) fn permission_rules(
             "the command is in the command allow list",
             Cond {
                 kinds: cmd,
-                command: Some((ListCond::In(list.clone()), true)),
+                command: Some((ListCond::In(list.clone().into()), true)),
                 opaque: Some(false),
                 ..Cond::default()
             },
@@ -257,7 +257,7 @@ pub(super) fn permission_rules(
             "the command is not in the command allow list",
             Cond {
                 kinds: cmd,
-                command: Some((ListCond::NotIn(list), true)),
+                command: Some((ListCond::NotIn(list.into()), true)),
                 ..Cond::default()
             },
         ));
@@ -514,7 +514,7 @@ pub(super) fn tier_rules(sink: &mut Sink, rules: &mut Vec<CompiledRule>) {
             "the agent's tier is read-only: only commands that read",
             Cond {
                 kinds: KindSet::of(&[K::CommandExec]),
-                command: Some((ListCond::NotIn(list), true)),
+                command: Some((ListCond::NotIn(list.into()), true)),
                 tier: read_only.to_vec(),
                 ..Cond::default()
             },
@@ -610,7 +610,7 @@ pub(super) fn tier_rules(sink: &mut Sink, rules: &mut Vec<CompiledRule>) {
             "the draft tier does not deploy",
             Cond {
                 kinds: KindSet::of(&[K::CommandExec]),
-                command: Some((ListCond::In(list), false)),
+                command: Some((ListCond::In(list.into()), false)),
                 tier: draft.clone(),
                 ..Cond::default()
             },
@@ -703,7 +703,7 @@ pub(super) fn approval_rules(
             (
                 Cond {
                     kinds: KindSet::of(&[EffectKind::CommandExec]),
-                    command: Some((ListCond::In(list), false)),
+                    command: Some((ListCond::In(list.into()), false)),
                     ..Cond::default()
                 },
                 format!("`{}` needs a human approval", p.value),

@@ -23,6 +23,9 @@ struct PathGlob {
     /// The literal directory the pattern is confined to (`secrets` for `secrets/**`), used to
     /// decide whether a recursive effect on a parent directory covers it.
     literal_dir: Option<String>,
+    /// When the pattern ends in two literal names (`**/.aws/credentials`): the directory
+    /// name and the file name, so a recursive read of a directory of that name covers it.
+    fixed_tail: Option<(String, String)>,
 }
 
 /// The glob a policy path pattern means, for building combined indexes.
@@ -57,6 +60,15 @@ fn literal_dir(glob: &str) -> Option<String> {
         None => return None,
     };
     (!dir.is_empty()).then(|| dir.to_owned())
+}
+
+/// The last two names of a glob when both are literal (`.aws`, `credentials`).
+fn fixed_tail(glob: &str) -> Option<(String, String)> {
+    let mut parts = glob.rsplit('/');
+    let name = parts.next()?;
+    let parent = parts.next()?;
+    let literal = |s: &str| !s.is_empty() && !has_glob_syntax(s) && s != "." && s != "..";
+    (literal(name) && literal(parent)).then(|| (parent.to_owned(), name.to_owned()))
 }
 
 fn build_glob(text: &str, literal_separator: bool) -> Result<Glob, globset::Error> {
@@ -143,6 +155,7 @@ impl PathSet {
                 text: raw.to_owned(),
                 group: *group,
                 literal_dir: literal_dir(&text),
+                fixed_tail: fixed_tail(&text),
             };
             if negated {
                 exclude.push(compiled);
@@ -163,6 +176,35 @@ impl PathSet {
             exclude_set,
             implicit,
         })
+    }
+
+    /// Concrete paths and names the included patterns match, for checking what a shell glob
+    /// may expand to (see [`crate::effects::glob`]): `(directory, name)` for a pattern
+    /// confined to a literal directory, `("", name)` for one matching a name at any depth.
+    pub fn witnesses(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for g in &self.include {
+            let text = path_glob_text(&g.text);
+            let (dir, name) = match text.rsplit_once('/') {
+                Some((d, n)) => (d, n),
+                None => ("", text.as_str()),
+            };
+            let dir = if dir == "**" {
+                ""
+            } else if has_glob_syntax(dir) {
+                match &g.literal_dir {
+                    // `secrets/**/x`: the literal part is where a glob would name it.
+                    Some(d) => d.as_str(),
+                    None => continue,
+                }
+            } else {
+                dir
+            };
+            for n in crate::effects::glob::sample_names(name) {
+                out.push((dir.to_owned(), n));
+            }
+        }
+        out
     }
 
     /// The patterns as written, `!` entries included, sorted (for the canonical policy).
@@ -189,18 +231,62 @@ impl PathSet {
 
     /// The smallest included pattern matching `path` whose group has no matching exclusion
     /// (`*` for a group of exclusions only). A `recursive` effect on a directory also matches
-    /// a pattern confined to a directory inside it (`rm -rf .` covers `secrets/**`).
+    /// a pattern that covers the whole tree (`~/.ssh/**` for `~/.ssh`), a file at a fixed
+    /// place just inside it (`**/.aws/credentials` for `~/.aws`), and a pattern confined to a
+    /// directory inside it (`rm -rf .` covers `secrets/**`).
     pub fn find(&self, path: &str, recursive: bool) -> Option<&str> {
+        if let Some(found) = self.find_direct(path, true) {
+            return Some(found);
+        }
+        if !recursive {
+            return None;
+        }
+        let dir = path.trim_end_matches('/');
+        // INVARIANT: U+0001 never occurs in a normalised path, so only a pattern matching
+        // every name below `dir` matches the probe.
+        let probe = format!("{dir}/\u{1}");
+        let mut found = self.find_direct(&probe, false);
+        let last = dir.rsplit('/').next().unwrap_or(dir);
+        for g in &self.include {
+            if let Some((parent, name)) = &g.fixed_tail
+                && parent == last
+                && let Some(f) = self.find_direct(&format!("{dir}/{name}"), false)
+            {
+                found = smallest(found.into_iter().chain(std::iter::once(f)));
+            }
+        }
+        let excluded = self.excluded_groups(&Candidate::new(path));
+        let covered = self
+            .include
+            .iter()
+            .filter(|g| !excluded.contains(&g.group))
+            .filter(|g| {
+                g.literal_dir
+                    .as_deref()
+                    .is_some_and(|d| dir_covers(path, d))
+            })
+            .map(|g| g.text.as_str());
+        smallest(found.into_iter().chain(covered))
+    }
+
+    /// The groups whose exclusions match `candidate`.
+    fn excluded_groups(&self, candidate: &Candidate<'_>) -> Vec<u32> {
+        if self.exclude.is_empty() {
+            return Vec::new();
+        }
+        self.exclude_set
+            .matches_candidate(candidate)
+            .into_iter()
+            .filter_map(|i| self.exclude.get(i).map(|g| g.group))
+            .collect()
+    }
+
+    /// [`PathSet::find`] without the tree rules; `implicit` says whether a group of
+    /// exclusions only counts (it does for a path, not for a probe inside a tree: such a
+    /// group says nothing about what a tree holds).
+    fn find_direct(&self, path: &str, implicit: bool) -> Option<&str> {
         let candidate = Candidate::new(path);
-        let excluded: Vec<u32> = if self.exclude.is_empty() {
-            Vec::new()
-        } else {
-            self.exclude_set
-                .matches_candidate(&candidate)
-                .into_iter()
-                .filter_map(|i| self.exclude.get(i).map(|g| g.group))
-                .collect()
-        };
+        let excluded = self.excluded_groups(&candidate);
         let live = |g: &PathGlob| !excluded.contains(&g.group);
         let hits = self.include_set.matches_candidate(&candidate);
         let found = smallest(
@@ -212,21 +298,8 @@ impl PathSet {
         if found.is_some() {
             return found;
         }
-        if self.implicit.iter().any(|g| !excluded.contains(g)) {
+        if implicit && self.implicit.iter().any(|g| !excluded.contains(g)) {
             return Some("*");
-        }
-        if recursive {
-            return smallest(
-                self.include
-                    .iter()
-                    .filter(|g| live(g))
-                    .filter(|g| {
-                        g.literal_dir
-                            .as_deref()
-                            .is_some_and(|d| dir_covers(path, d))
-                    })
-                    .map(|g| g.text.as_str()),
-            );
         }
         None
     }
@@ -234,12 +307,13 @@ impl PathSet {
 
 /// Whether deleting or reading the tree at `dir` covers the directory `inner`.
 pub fn dir_covers(dir: &str, inner: &str) -> bool {
-    dir == "."
+    // `.` is the workspace: it covers relative directories, not home or absolute ones.
+    (dir == "." && !inner.starts_with(['/', '~']))
         || dir == inner
         || inner
             .strip_prefix(dir)
             .is_some_and(|rest| rest.starts_with('/'))
-        || (dir == "/" && inner.starts_with('/'))
+        || (dir == "/" && (inner.starts_with('/') || inner.starts_with('~')))
 }
 
 fn glob_set(globs: &[PathGlob]) -> Result<GlobSet, Error> {
@@ -434,6 +508,37 @@ mod tests {
         let s = set(&["backups/"]);
         assert!(s.find("backups/db.sql", false).is_some());
         assert!(s.find("backups", true).is_some());
+    }
+
+    #[test]
+    fn recursive_effects_inside_a_denied_tree() {
+        // The tree is inside what the pattern denies.
+        let s = set(&["~/.gnupg/**", "**/.aws/credentials", "~/.ssh/id_*"]);
+        assert_eq!(s.find("~/.gnupg", true), Some("~/.gnupg/**"));
+        assert_eq!(
+            s.find("~/.gnupg/private-keys-v1.d", true),
+            Some("~/.gnupg/**")
+        );
+        // A file at a fixed place just inside the tree.
+        assert_eq!(s.find("~/.aws", true), Some("**/.aws/credentials"));
+        assert_eq!(s.find("/home/dev/.aws", true), Some("**/.aws/credentials"));
+        // A pattern confined to the tree's directory.
+        assert_eq!(s.find("~/.ssh", true), Some("~/.ssh/id_*"));
+        // A parent of them all covers them; the workspace does not cover home.
+        assert!(s.find("~", true).is_some());
+        assert_eq!(s.find(".", true), None);
+        assert_eq!(s.find("src", true), None);
+        // Not recursive: only the path itself.
+        assert_eq!(s.find("~/.aws", false), None);
+    }
+
+    #[test]
+    fn exclusion_only_groups_say_nothing_about_a_tree() {
+        // "every tree but node_modules": node_modules itself is excluded, and the probe
+        // inside it must not bring the group's implicit inclusion back.
+        let s = set(&["!node_modules", "!target"]);
+        assert_eq!(s.find("node_modules", true), None);
+        assert_eq!(s.find("src", true), Some("*"));
     }
 
     #[test]

@@ -1,0 +1,1 @@
+echo $'\x72\x6d' $'it\'s' && printf '%s\n' "${arr[@]}" "${#x}" "${x//a/b}"

@@ -1,0 +1,1 @@
+echo `cat \`echo .env\`` && ls `pwd`/src

@@ -1,0 +1,1 @@
+for f in $(git ls-files); do if [ -f "$f" ]; then case "$f" in *.env) cat "$f";; esac; fi; done

@@ -1,0 +1,1 @@
+$CMD -rf / ; ${RM:-rm} -rf ~ ; e\cho hi; 'r''m' -rf /

@@ -1,0 +1,1 @@
+find . -name '*.tmp' -exec rm -rf {} \; -o -name '*.log' -execdir sh -c 'cat "$1"' _ {} +

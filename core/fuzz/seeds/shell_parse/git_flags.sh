@@ -1,0 +1,1 @@
+git -C ../other push --force-with-lease origin +main:main && GIT_DIR=x git push -f

