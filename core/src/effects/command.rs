@@ -3113,6 +3113,8 @@ struct EffectSink<'a, 'b> {
     via: &'a str,
     /// The words of the command with unquoted glob characters (`.en*`).
     globs: &'a [String],
+    /// Git remotes added earlier on the line (`git remote add x URL`): name, URL.
+    remotes: &'a [(String, String)],
 }
 
 impl EffectSink<'_, '_> {
@@ -3554,6 +3556,22 @@ fn wget_effects(
     ok
 }
 
+/// `git remote add NAME URL` (also `set-url`): the remote it names.
+fn git_remote_added(argv: &[String]) -> Option<(String, String)> {
+    let (first, args) = argv.split_first()?;
+    if !base_name(first).eq_ignore_ascii_case("git") {
+        return None;
+    }
+    let parsed = parse_args("git", args);
+    let ops: Vec<&str> = parsed.operand_texts(args).collect();
+    match ops.as_slice() {
+        ["remote", "add" | "set-url", name, url, ..] => {
+            Some(((*name).to_owned(), (*url).to_owned()))
+        }
+        _ => None,
+    }
+}
+
 /// Files whose contents `git` prints from history: `git show REV:PATH`, `git cat-file -p
 /// REV:PATH`, and the paths after `--` (or given alone) of `git log -p`, `git diff`, `git
 /// blame`, `git grep`.
@@ -3653,6 +3671,7 @@ pub fn command_effects(line: &str, cwd: Option<&str>, workspace: Option<&str>) -
     let sink = run(line, true);
     let mut out = Vec::new();
     let mut any_opaque = false;
+    let mut remotes: Vec<(String, String)> = Vec::new();
     // The directory each shell scope has `cd`-ed to, when it has.
     let mut dirs: Vec<Option<String>> = vec![None; sink.scopes.len()];
     for cmd in sink.cmds {
@@ -3668,6 +3687,9 @@ pub fn command_effects(line: &str, cwd: Option<&str>, workspace: Option<&str>) -
             .map(|w| w.text.clone())
             .collect();
         let argv: Vec<String> = cmd.words.into_iter().map(|w| w.text).collect();
+        if let Some(added) = git_remote_added(&argv) {
+            remotes.push(added);
+        }
         if cmd.in_shell
             && let Some(dir) = cd_target(&argv, &base)
             && let Some(slot) = dirs.get_mut(cmd.scope)
@@ -3694,6 +3716,7 @@ pub fn command_effects(line: &str, cwd: Option<&str>, workspace: Option<&str>) -
                 base: &base,
                 via: &via,
                 globs: &globs,
+                remotes: &remotes,
             };
             if !program_effects(&argv, &mut es) {
                 opaque = true;
@@ -3713,6 +3736,7 @@ pub fn command_effects(line: &str, cwd: Option<&str>, workspace: Option<&str>) -
             base: &base,
             via: &via,
             globs: &globs,
+            remotes: &remotes,
         };
         if let Some(code) = &cmd.code {
             code_literal_effects(code, &mut es);

@@ -323,6 +323,14 @@ pub(super) fn git_remote(sub: &str, operands: &[&str], sink: &mut EffectSink<'_,
     let upload = sub == "push";
     let mut ok = true;
     for op in operands.iter().skip(1) {
+        // A remote added earlier on the line stands for its URL.
+        let added: Option<String> = sink
+            .remotes
+            .iter()
+            .rev()
+            .find(|(name, _)| name == op)
+            .map(|(_, url)| url.clone());
+        let op: &str = added.as_deref().unwrap_or(op);
         if op.contains("://") {
             let method = if upload { "POST" } else { "GET" };
             ok &= sink.url(op, method, upload);
