@@ -2304,6 +2304,7 @@ const SQL_CLIENTS: &[&str] = &[
     "sqlite",
     "duckdb",
     "clickhouse-client",
+    "sqlcmd",
 ];
 
 /// The SQL a database client runs: from `-c`/`--command` (psql, duckdb), `-e`/`--execute`
@@ -2313,6 +2314,7 @@ fn classify_sql_client(p: &str, args: &[Word]) -> Vec<Inner> {
     let (short, long): (char, &[&str]) = match p {
         "mysql" | "mariadb" => ('e', &["--execute"]),
         "clickhouse-client" => ('q', &["--query"]),
+        "sqlcmd" => ('Q', &["--query"]),
         _ => ('c', &["--command"]),
     };
     let sqlite = matches!(p, "sqlite3" | "sqlite" | "duckdb");
@@ -2465,6 +2467,8 @@ fn is_interpreter(p: &str) -> bool {
                 | "powershell"
                 | "tclsh"
                 | "irb"
+                | "mongosh"
+                | "mongo"
         )
 }
 

@@ -98,10 +98,39 @@ pub fn is_metadata_host(host: &str) -> bool {
     if METADATA_NAMES.contains(&h.as_str()) {
         return true;
     }
+    // Wildcard DNS services answer `169.254.169.254.nip.io` (and `169-254-169-254.sslip.io`)
+    // with the address in the name: that name is the metadata endpoint too.
+    if let Some(embedded) = WILDCARD_DNS
+        .iter()
+        .find_map(|suffix| h.strip_suffix(suffix))
+        .and_then(embedded_ipv4)
+    {
+        return METADATA_V4.contains(&embedded);
+    }
     match h.parse::<IpAddr>().map(canonical_ip) {
         Ok(IpAddr::V4(v4)) => METADATA_V4.contains(&v4),
         Ok(IpAddr::V6(v6)) => METADATA_V6.contains(&v6),
         Err(_) => false,
+    }
+}
+
+/// Public wildcard DNS services that resolve a name to the IPv4 address written in it.
+const WILDCARD_DNS: &[&str] = &[".nip.io", ".sslip.io", ".xip.io"];
+
+/// The IPv4 address at the end of a wildcard-DNS label list: `a.b.169.254.169.254`,
+/// `169-254-169-254`, `x-169-254-169-254`.
+fn embedded_ipv4(labels: &str) -> Option<Ipv4Addr> {
+    let dotted: Vec<&str> = labels.rsplit('.').take(4).collect();
+    if let [d, c, b, a] = dotted.as_slice()
+        && let Ok(ip) = format!("{a}.{b}.{c}.{d}").parse()
+    {
+        return Some(ip);
+    }
+    let last = labels.rsplit('.').next()?;
+    let dashed: Vec<&str> = last.rsplit('-').take(4).collect();
+    match dashed.as_slice() {
+        [d, c, b, a] => format!("{a}.{b}.{c}.{d}").parse().ok(),
+        _ => None,
     }
 }
 
@@ -515,6 +544,13 @@ mod tests {
         assert!(is_metadata_host("169.254.170.2"));
         assert!(!is_metadata_host("metadata.example.com"));
         assert!(!is_metadata_host("169.254.169.253"));
+        // Wildcard DNS names that resolve to the metadata address.
+        assert!(is_metadata_host("169.254.169.254.nip.io"));
+        assert!(is_metadata_host("x.169.254.169.254.nip.io"));
+        assert!(is_metadata_host("169-254-169-254.sslip.io"));
+        assert!(is_metadata_host("app-169-254-169-254.sslip.io"));
+        assert!(!is_metadata_host("10.0.0.1.nip.io"));
+        assert!(!is_metadata_host("nip.io"));
         assert!(fx("http://metadata.google.internal/computeMetadata/v1/").metadata_endpoint);
     }
 
