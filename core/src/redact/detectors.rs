@@ -52,6 +52,38 @@ fn base64url_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-')
 }
 
+/// The characters of a Microsoft Entra ID (Azure AD) client secret.
+fn azure_secret_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '~' | '.' | '-')
+}
+
+/// The separator between a setting's name and its value, as a pattern: an optional closing
+/// quote (`\"` too, inside JSON text) and `]`, then `=`, `:`, `:=` or `=>` between blanks, or
+/// blanks alone (`--flag value`, a header written without its colon), then an optional opening
+/// quote.
+macro_rules! assign {
+    () => {
+        r#"(?:\\?["'])?\]?(?:[ \t]*(?:=>|:=|=|:)[ \t]*|[ \t]+)(?:\\?["'])?"#
+    };
+}
+
+/// A pattern for the name of a vendor's setting and its separator: a name that contains one
+/// of the `vendor` alternatives and ends with one of the `ends` alternatives (both compared
+/// ASCII case-insensitively: `DATADOG_API_KEY`, `heroku.apiToken`, `X-Okta-Token`), then
+/// [`assign!`]. The vendor words are the detector's keywords.
+macro_rules! named {
+    ($vendor:literal, $ends:literal) => {
+        concat!(
+            "(?i-u:",
+            $vendor,
+            ")[A-Za-z0-9_.-]*(?i-u:",
+            $ends,
+            ")",
+            assign!()
+        )
+    };
+}
+
 /// The kind of the generic `key = value` assignment detector and of secret-named JSON keys.
 pub(super) const GENERIC_KIND: &str = "generic-secret";
 
@@ -68,6 +100,13 @@ pub(super) const BUILTINS: &[Builtin] = &[
         // that merely names the armor line is not swallowed; an unterminated key is redacted to
         // the end of the string.
         pattern: r"(?P<s>-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[rn])+[A-Za-z0-9+/=:-](?s:.*?)(?:-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----|\z))",
+        keywords: &["private key"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "private-key",
+        // The SSH.com (SECSH) format: four dashes and spaces around the armor lines.
+        pattern: r"(?P<s>---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----[ \t]*(?:\r?\n|(?:\\r)?\\n)\s*[A-Za-z0-9+/=:-](?s:.*?)(?:---- END SSH2 ENCRYPTED PRIVATE KEY ----|\z))",
         keywords: &["private key"],
         check: Check::Plain,
     },
@@ -139,6 +178,774 @@ pub(super) const BUILTINS: &[Builtin] = &[
         keywords: &["npm_"],
         check: Check::Tail(alnum),
     },
+    // Cloud providers.
+    Builtin {
+        kind: "aws-session-token",
+        pattern: concat!(
+            "(?:^|[^A-Za-z0-9])(?i-u:aws[_-]?session[_-]?token|sessiontoken|x-amz-security-token)",
+            assign!(),
+            "(?P<s>[A-Za-z0-9/+=]{100,})"
+        ),
+        keywords: &["session", "security-token"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "gcp-service-account-key-id",
+        pattern: concat!("(?i-u:private_key_id)", assign!(), "(?P<s>[a-f0-9]{40})"),
+        keywords: &["private_key_id"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "azure-storage-account-key",
+        pattern: concat!(
+            "(?i-u:account[_-]?key|azure[_-]?storage[_-]?(?:account[_-]?)?(?:access[_-]?)?key)",
+            assign!(),
+            "(?P<s>[A-Za-z0-9+/]{86}==)"
+        ),
+        keywords: &["accountkey", "account_key", "account-key", "azure"],
+        check: Check::Tail(base64_char),
+    },
+    Builtin {
+        kind: "azure-shared-access-key",
+        // Service Bus, Event Hubs, IoT Hub and Relay connection strings.
+        pattern: r"(?i-u:sharedaccesskey)[ \t]*=[ \t]*(?P<s>[A-Za-z0-9+/]{43}=)",
+        keywords: &["sharedaccesskey"],
+        check: Check::Tail(base64_char),
+    },
+    Builtin {
+        kind: "azure-sas-token",
+        // The signature of a shared access signature URL or connection string; `sv=` (the
+        // service version, a date) comes first in the query Azure writes.
+        pattern: r#"(?:^|[^A-Za-z0-9_])sv=[0-9]{4}-[0-9]{2}-[0-9]{2}&(?:[^\s"'<>#&]*&)*?sig=(?P<s>[A-Za-z0-9%+/=]{30,})"#,
+        keywords: &["sig="],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "azure-ad-client-secret",
+        pattern: r"(?:^|[^A-Za-z0-9_~.-])(?P<s>[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34})",
+        keywords: &["q~"],
+        check: Check::Tail(azure_secret_char),
+    },
+    Builtin {
+        kind: "alibaba-access-key-id",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>LTAI[A-Za-z0-9]{12,20})",
+        keywords: &["ltai"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "digitalocean-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>do[opr]_v1_[a-f0-9]{64})",
+        keywords: &["dop_v1_", "doo_v1_", "dor_v1_"],
+        check: Check::Tail(alnum),
+    },
+    // Code hosting and CI.
+    Builtin {
+        kind: "gitlab-pipeline-trigger-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>glptt-[0-9a-f]{40})",
+        keywords: &["glptt-"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "gitlab-deploy-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>gldt-[A-Za-z0-9_-]{20,})",
+        keywords: &["gldt-"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "gitlab-runner-token",
+        // Authentication tokens (`glrt-`) and the older registration tokens.
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>glrt-[A-Za-z0-9_-]{20,}|GR1348941[A-Za-z0-9_-]{20,})",
+        keywords: &["glrt-", "gr1348941"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "gitlab-ci-job-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>glcbt-[A-Za-z0-9]{1,5}_[A-Za-z0-9_-]{20,})",
+        keywords: &["glcbt-"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "gitlab-feed-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>glft-[A-Za-z0-9_-]{20,})",
+        keywords: &["glft-"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "gitlab-oauth-app-secret",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>gloas-[A-Za-z0-9_-]{64})",
+        keywords: &["gloas-"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "gitlab-agent-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>glagent-[A-Za-z0-9_-]{50,})",
+        keywords: &["glagent-"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "bitbucket-app-password",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>ATBB[A-Za-z0-9]{32})",
+        keywords: &["atbb"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "circleci-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>CCIPAT_[A-Za-z0-9]{22}_[a-f0-9]{40})",
+        keywords: &["ccipat_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "circleci-token",
+        pattern: concat!(named!("circle", "key|token"), "(?P<s>[a-f0-9]{40})"),
+        keywords: &["circle"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "travis-token",
+        pattern: concat!(named!("travis", "key|token"), "(?P<s>[A-Za-z0-9_-]{22})"),
+        keywords: &["travis"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "buildkite-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>bkua_[a-f0-9]{40})",
+        keywords: &["bkua_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "azure-devops-pat",
+        // 52 base32 characters, or the 84-character format of 2024.
+        pattern: concat!(
+            named!("azure[_-]?devops|vsts|azdo", "pat|token"),
+            "(?P<s>[A-Za-z0-9]{84}|[a-z2-7]{52})"
+        ),
+        keywords: &[
+            "azure_devops",
+            "azure-devops",
+            "azuredevops",
+            "vsts",
+            "azdo",
+        ],
+        check: Check::Tail(alnum),
+    },
+    // Package registries.
+    Builtin {
+        kind: "pypi-token",
+        // Macaroons whose location is pypi.org or test.pypi.org (base64 in the prefix).
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>pypi-(?:AgEIcHlwaS5vcmc|AgENdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,})",
+        keywords: &["pypi-ag"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "docker-hub-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,})",
+        keywords: &["dckr_"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "nuget-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>oy2[a-z0-9]{43})",
+        keywords: &["oy2"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "rubygems-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>rubygems_[a-f0-9]{48})",
+        keywords: &["rubygems_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "clojars-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>CLOJARS_[a-z0-9]{60})",
+        keywords: &["clojars_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "crates-io-token",
+        // `cio` tokens after a token setting, `cargo login` or an `Authorization` header.
+        pattern: concat!(
+            "(?:(?i-u:token|authorization)",
+            assign!(),
+            "|(?i-u:cargo)[ \t]+login[ \t]+)(?P<s>cio[A-Za-z0-9]{32})"
+        ),
+        keywords: &["token", "authorization", "cargo"],
+        check: Check::Tail(alnum),
+    },
+    // AI providers.
+    Builtin {
+        kind: "huggingface-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>(?:hf|api_org)_[A-Za-z]{34})",
+        keywords: &["hf_", "api_org_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "cohere-api-key",
+        pattern: concat!(
+            "(?:(?i-u:cohere)[A-Za-z0-9_.-]*(?i-u:key|token)|(?:^|[^A-Za-z0-9])(?i-u:co[_-]api[_-]key))",
+            assign!(),
+            "(?P<s>[A-Za-z0-9]{40})"
+        ),
+        keywords: &["cohere", "co_api", "co-api"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "replicate-api-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>r8_[A-Za-z0-9]{37})",
+        keywords: &["r8_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "groq-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>gsk_[A-Za-z0-9]{52})",
+        keywords: &["gsk_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "perplexity-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>pplx-[A-Za-z0-9]{48})",
+        keywords: &["pplx-"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "mistral-api-key",
+        pattern: concat!(named!("mistral", "key|token"), "(?P<s>[A-Za-z0-9]{32})"),
+        keywords: &["mistral"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "xai-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>xai-[A-Za-z0-9]{80})",
+        keywords: &["xai-"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "openrouter-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>sk-or-v1-[a-f0-9]{64})",
+        keywords: &["sk-or-v1-"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "fireworks-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>fw_[A-Za-z0-9]{20,})",
+        keywords: &["fw_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "deepseek-api-key",
+        pattern: concat!(named!("deepseek", "key|token"), "(?P<s>sk-[a-f0-9]{32})"),
+        keywords: &["deepseek"],
+        check: Check::Tail(alnum),
+    },
+    // Messaging, payments and other services.
+    Builtin {
+        kind: "slack-app-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>xapp-[0-9]-[A-Z0-9]{8,}-[0-9]{8,}-[a-f0-9]{32,})",
+        keywords: &["xapp-"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "stripe-webhook-secret",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>whsec_[A-Za-z0-9+/]{32,}={0,2})",
+        keywords: &["whsec_"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "twilio-api-key",
+        pattern: concat!(
+            named!("twilio", "key|sid|secret|token"),
+            "(?P<s>SK[0-9a-fA-F]{32})"
+        ),
+        keywords: &["twilio"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "twilio-auth-token",
+        pattern: concat!(named!("twilio", "token|secret"), "(?P<s>[0-9a-f]{32})"),
+        keywords: &["twilio"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "sendgrid-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43})",
+        keywords: &["sg."],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "mailgun-api-key",
+        pattern: concat!(
+            named!("mailgun", "key|token|secret"),
+            "(?P<s>key-[0-9a-f]{32}|[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8})"
+        ),
+        keywords: &["mailgun"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "mailchimp-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>[0-9a-f]{32}-us[0-9]{1,2})",
+        keywords: &["-us"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "shopify-access-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>shp(?:at|ca|pa)_[a-fA-F0-9]{32})",
+        keywords: &["shpat_", "shpca_", "shppa_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "shopify-shared-secret",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>shpss_[a-fA-F0-9]{32})",
+        keywords: &["shpss_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "datadog-api-key",
+        pattern: concat!(
+            "(?:(?i-u:datadog)[A-Za-z0-9_.-]*|(?:^|[^A-Za-z0-9])(?i-u:dd)[_-])(?i-u:api[_-]?key)",
+            assign!(),
+            "(?P<s>[a-f0-9]{32})"
+        ),
+        keywords: &["datadog", "dd_", "dd-"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "datadog-app-key",
+        pattern: concat!(
+            "(?:(?i-u:datadog)[A-Za-z0-9_.-]*|(?:^|[^A-Za-z0-9])(?i-u:dd)[_-])(?i-u:app(?:lication)?[_-]?key)",
+            assign!(),
+            "(?P<s>[a-f0-9]{40})"
+        ),
+        keywords: &["datadog", "dd_", "dd-"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "sentry-dsn",
+        // The key (and the secret of legacy DSNs) of a DSN whose host or setting names Sentry.
+        pattern: r"(?:^|[^A-Za-z0-9+.-])https?://(?P<s>[0-9a-f]{32}(?::[0-9a-f]{32})?)@[A-Za-z0-9.-]*(?i-u:sentry)",
+        keywords: &["sentry"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "sentry-dsn",
+        pattern: concat!(
+            named!("sentry", "dsn"),
+            "https?://(?P<s>[0-9a-f]{32}(?::[0-9a-f]{32})?)@"
+        ),
+        keywords: &["sentry"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "sentry-auth-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>sntrys_eyJ[A-Za-z0-9+/=_]{60,}|sntryu_[a-f0-9]{64})",
+        keywords: &["sntrys_", "sntryu_"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "vault-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>hv[sbr]\.[A-Za-z0-9_-]{24,})",
+        keywords: &["hvs.", "hvb.", "hvr."],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "vault-token",
+        // Tokens of Vault before 1.10 (`s.` and 24 characters), after a Vault setting.
+        pattern: concat!(named!("vault", "token"), r"(?P<s>s\.[A-Za-z0-9]{24})"),
+        keywords: &["vault"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "terraform-cloud-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70})",
+        keywords: &[".atlasv1."],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "doppler-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>dp\.(?:pt|st|ct|sa|scim|audit)\.(?:[A-Za-z0-9_-]{2,35}\.)?[A-Za-z0-9]{40,44})",
+        keywords: &[
+            "dp.pt.",
+            "dp.st.",
+            "dp.ct.",
+            "dp.sa.",
+            "dp.scim.",
+            "dp.audit.",
+        ],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "databricks-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>dapi[a-f0-9]{32}(?:-[0-9])?)",
+        keywords: &["dapi"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "discord-bot-token",
+        pattern: concat!(
+            "(?:",
+            named!("discord", "key|token|secret"),
+            "|(?i-u:authorization)",
+            assign!(),
+            "(?i-u:bot)[ \t]+)",
+            r"(?P<s>[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})"
+        ),
+        keywords: &["discord", "authorization"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "discord-webhook",
+        pattern: r"(?P<s>(?:https?://)?(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api/(?:v[0-9]+/)?webhooks/[0-9]{17,20}/[A-Za-z0-9_-]{60,70})",
+        keywords: &["discord"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "telegram-bot-token",
+        pattern: r"(?:^|[^0-9])(?P<s>[0-9]{8,10}:AA[A-Za-z0-9_-]{33})",
+        keywords: &[":aa"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "atlassian-api-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>ATATT3[A-Za-z0-9_=-]{150,})",
+        keywords: &["atatt3"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "atlassian-api-token",
+        // Tokens issued before 2023: 24 characters after a Jira, Confluence or Atlassian
+        // setting.
+        pattern: concat!(
+            named!("atlassian|jira|confluence", "key|token"),
+            "(?P<s>[A-Za-z0-9]{24})"
+        ),
+        keywords: &["atlassian", "jira", "confluence"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "linear-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>lin_api_[A-Za-z0-9]{40})",
+        keywords: &["lin_api_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "notion-token",
+        pattern: r"(?:^|[^A-Za-z0-9_])(?P<s>secret_[A-Za-z0-9]{43}|ntn_[0-9]{11}[A-Za-z0-9]{35})",
+        keywords: &["secret_", "ntn_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "figma-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>figd_[A-Za-z0-9_-]{40,})",
+        keywords: &["figd_"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "heroku-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>HRKU-AA[A-Za-z0-9_-]{58})",
+        keywords: &["hrku-"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "heroku-api-key",
+        pattern: concat!(
+            named!("heroku", "key|token"),
+            "(?P<s>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})"
+        ),
+        keywords: &["heroku"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "netlify-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>nfp_[A-Za-z0-9]{36})",
+        keywords: &["nfp_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "netlify-token",
+        pattern: concat!(
+            named!("netlify", "key|token"),
+            "(?P<s>[A-Za-z0-9_-]{40,46})"
+        ),
+        keywords: &["netlify"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "vercel-token",
+        // After a Vercel setting, or `vercel … --token` on a command line.
+        pattern: concat!(
+            "(?:",
+            named!("vercel", "key|token"),
+            r"|(?:^|[^A-Za-z0-9_-])vercel(?:[ \t][^\r\n|;&]*?)?[ \t](?:-t|--token)(?:[ \t]+|=)[\x22']?)",
+            "(?P<s>[A-Za-z0-9]{24})"
+        ),
+        keywords: &["vercel"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "cloudflare-api-token",
+        // API tokens (40 characters) and global API keys (37 hex digits).
+        pattern: concat!(
+            "(?:(?i-u:cloudflare)[A-Za-z0-9_.-]*(?i-u:key|token)|(?:^|[^A-Za-z0-9])(?i-u:cf[_-]api[_-]?(?:key|token)))",
+            assign!(),
+            "(?P<s>[A-Za-z0-9_-]{40}|[a-f0-9]{37})"
+        ),
+        keywords: &["cloudflare", "cf_api", "cf-api"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "new-relic-api-key",
+        // User keys, browser keys, insert keys and license keys (36 hex digits then `NRAL`).
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>NRAK-[A-Z0-9]{27}|NRJS-[a-f0-9]{19}|NRII-[A-Za-z0-9_-]{32}|[a-f0-9]{36}NRAL)",
+        keywords: &["nrak-", "nrjs-", "nrii-", "nral"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "pagerduty-api-key",
+        pattern: concat!(
+            "(?:",
+            named!("pager[_-]?duty", "key|token"),
+            "|(?i-u:token token)=)",
+            "(?P<s>[A-Za-z0-9_+-]{20})"
+        ),
+        keywords: &["pagerduty", "pager_duty", "pager-duty", "token token="],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "postman-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>PMAK-[a-f0-9]{24}-[a-f0-9]{34})",
+        keywords: &["pmak-"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "grafana-cloud-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>glc_[A-Za-z0-9+/]{32,}={0,2})",
+        keywords: &["glc_"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "grafana-service-account-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8})",
+        keywords: &["glsa_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "okta-api-token",
+        pattern: concat!(
+            "(?:",
+            named!("okta", "key|token"),
+            r"|(?i-u:ssws)[ \t]+)",
+            "(?P<s>00[A-Za-z0-9_-]{40})"
+        ),
+        keywords: &["okta", "ssws"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "age-secret-key",
+        pattern: r"(?P<s>AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58})",
+        keywords: &["age-secret-key-1"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "pulumi-access-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>pul-[a-f0-9]{40})",
+        keywords: &["pul-"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "supabase-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>sbp_[a-f0-9]{40})",
+        keywords: &["sbp_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "supabase-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>sb_secret_[A-Za-z0-9_-]{31,})",
+        keywords: &["sb_secret_"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "planetscale-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>pscale_(?:tkn|oauth)_[A-Za-z0-9_=.-]{32,64})",
+        keywords: &["pscale_tkn_", "pscale_oauth_"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "planetscale-password",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>pscale_pw_[A-Za-z0-9_=.-]{32,64})",
+        keywords: &["pscale_pw_"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "square-access-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>sq0atp-[A-Za-z0-9_-]{22})",
+        keywords: &["sq0atp-"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "square-access-token",
+        // `EAAA` tokens only after a Square setting: Facebook tokens share the prefix.
+        pattern: concat!(
+            named!("square", "key|token"),
+            "(?P<s>EAAA[A-Za-z0-9_-]{60})"
+        ),
+        keywords: &["square"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "square-oauth-secret",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>sq0csp-[A-Za-z0-9_-]{43})",
+        keywords: &["sq0csp-"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "shippo-api-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>shippo_(?:live|test)_[a-fA-F0-9]{40})",
+        keywords: &["shippo_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "mapbox-secret-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>sk\.eyJ[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,})",
+        keywords: &["sk.eyj"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "dropbox-access-token",
+        pattern: r"(?:^|[^A-Za-z0-9.])(?P<s>sl\.(?:u\.)?[A-Za-z0-9_-]{130,})",
+        keywords: &["sl."],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "asana-token",
+        pattern: concat!(
+            named!("asana", "key|token|pat"),
+            "(?P<s>[0-9]/[0-9]{12,}(?:/[0-9]{12,})?:[a-f0-9]{32}|0/[a-f0-9]{32})"
+        ),
+        keywords: &["asana"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "airtable-token",
+        // Personal access tokens (`pat…`, too common a prefix to stand alone) and legacy
+        // API keys, after an Airtable setting.
+        pattern: concat!(
+            named!("airtable", "key|token|pat"),
+            r"(?P<s>pat[A-Za-z0-9]{14}\.[a-f0-9]{64}|key[A-Za-z0-9]{14})"
+        ),
+        keywords: &["airtable"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "contentful-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>CFPAT-[A-Za-z0-9_-]{43})",
+        keywords: &["cfpat-"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "frameio-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>fio-u-[A-Za-z0-9_=-]{64})",
+        keywords: &["fio-u-"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "dynatrace-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>dt0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64})",
+        keywords: &["dt0c01."],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "algolia-api-key",
+        pattern: concat!(named!("algolia", "key|token"), "(?P<s>[a-f0-9]{32})"),
+        keywords: &["algolia"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "typeform-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>tfp_[A-Za-z0-9_=-]{40,}(?:\.[A-Za-z0-9_=-]+)*)",
+        keywords: &["tfp_"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "twitch-api-token",
+        pattern: concat!(
+            named!("twitch", "key|token|secret"),
+            "(?P<s>(?:oauth:)?[a-z0-9]{30})"
+        ),
+        keywords: &["twitch"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "zendesk-api-token",
+        pattern: concat!(named!("zendesk", "key|token"), "(?P<s>[A-Za-z0-9]{40})"),
+        keywords: &["zendesk"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "intercom-access-token",
+        pattern: concat!(named!("intercom", "key|token"), "(?P<s>[A-Za-z0-9=_-]{60})"),
+        keywords: &["intercom"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "fcm-server-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{134})",
+        keywords: &[":apa91b"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "onepassword-service-account-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>ops_eyJ[A-Za-z0-9+/]{250,}={0,3})",
+        keywords: &["ops_eyj"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "openshift-token",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>sha256~[A-Za-z0-9_-]{43})",
+        keywords: &["sha256~"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "brevo-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16})",
+        keywords: &["xkeysib-"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "langsmith-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10})",
+        keywords: &["lsv2_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "easypost-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>EZ[AT]K[A-Za-z0-9]{54})",
+        keywords: &["ezak", "eztk"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "google-oauth-client-secret",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>GOCSPX-[A-Za-z0-9_-]{28})",
+        keywords: &["gocspx-"],
+        check: Check::Tail(base64url_char),
+    },
+    Builtin {
+        kind: "prefect-api-key",
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>pnu_[A-Za-z0-9]{36})",
+        keywords: &["pnu_"],
+        check: Check::Tail(alnum),
+    },
+    Builtin {
+        kind: "fly-token",
+        // Macaroon tokens (`FlyV1 fm2_…`, several joined by commas) and OAuth tokens.
+        pattern: r"(?:^|[^A-Za-z0-9])(?P<s>(?:FlyV1 )?(?:fm1[ar]|fm2)_[A-Za-z0-9+/]{100,}={0,3}(?:,(?:fm1[ar]|fm2)_[A-Za-z0-9+/]+={0,3})*|fo1_[A-Za-z0-9_-]{43})",
+        keywords: &["fm1a_", "fm1r_", "fm2_", "fo1_"],
+        check: Check::Plain,
+    },
+    Builtin {
+        kind: "putty-private-key",
+        // The private lines of a PuTTY key file, up to its MAC (or the end of the text).
+        pattern: r"(?P<s>Private-Lines:[ \t]*[0-9]+(?:\r?\n|(?:\\r)?\\n)[ \t]*[A-Za-z0-9+/=](?s:.*?)(?:Private-MAC:[ \t]*[0-9a-fA-F]+|\z))",
+        keywords: &["private-lines"],
+        check: Check::Plain,
+    },
     Builtin {
         kind: "jwt",
         pattern: r"(?:^|[^A-Za-z0-9_-])(?P<s>eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)",
@@ -147,8 +954,21 @@ pub(super) const BUILTINS: &[Builtin] = &[
     },
     Builtin {
         kind: "database-url-password",
-        pattern: r#"(?:^|[^A-Za-z0-9+.-])(?i-u:postgres|postgresql|mysql|mariadb|mongodb|mongodb\+srv|redis|rediss|amqp|amqps)(?:\+[A-Za-z0-9]+)?://[^\s:/?#@"'<>]*:(?P<s>[^\s/?#"'<>]+)@"#,
-        keywords: &["postgres", "mysql", "mariadb", "mongodb", "redis", "amqp"],
+        pattern: r#"(?:^|[^A-Za-z0-9+.-])(?i-u:postgres|postgresql|mysql|mariadb|mongodb|mongodb\+srv|redis|rediss|amqp|amqps|mssql|sqlserver|clickhouse|cockroachdb|nats|kafka)(?:\+[A-Za-z0-9]+)?://[^\s:/?#@"'<>]*:(?P<s>[^\s/?#"'<>]+)@"#,
+        keywords: &[
+            "postgres",
+            "mysql",
+            "mariadb",
+            "mongodb",
+            "redis",
+            "amqp",
+            "mssql",
+            "sqlserver",
+            "clickhouse",
+            "cockroachdb",
+            "nats",
+            "kafka",
+        ],
         check: Check::Password,
     },
     Builtin {
@@ -200,11 +1020,11 @@ pub(super) const BUILTINS: &[Builtin] = &[
 ];
 
 /// The assignment detector's pattern: a key ending in a secret-looking name (`password`,
-/// `passwd`, `passphrase`, `secret`, `token`, `api_key`, `access_key`, `private_key`, any case,
-/// `_` or `-` or nothing inside), an optional closing quote and `]` (`conf['password'] = …`),
-/// and `=`, `:`, `:=`, `=>` or `==`.
+/// `passwd`, `passphrase`, `secret`, `token`, `api_key`, `access_key`, `secret_key`,
+/// `private_key`, any case, `_` or `-` or nothing inside), an optional closing quote and `]`
+/// (`conf['password'] = …`), and `=`, `:`, `:=`, `=>` or `==`.
 /// The match ends where the value starts. Keep the key list in step with the keywords above.
-const ASSIGNMENT_PATTERN: &str = r#"(?:^|[^A-Za-z0-9_.-])(?P<key>[A-Za-z0-9_.-]*(?i-u:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|private[_-]?key))(?:\\?["'])?\]?[ \t]*(?:=>|:=|==?|:)[ \t]*"#;
+const ASSIGNMENT_PATTERN: &str = r#"(?:^|[^A-Za-z0-9_.-])(?P<key>[A-Za-z0-9_.-]*(?i-u:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|private[_-]?key))(?:\\?["'])?\]?[ \t]*(?:=>|:=|==?|:)[ \t]*"#;
 
 /// Longest value, in bytes, the assignment detector reads after a key. Bounds the work per key
 /// so that adversarial text (`token=token=token=…`) stays linear; longer secrets are left to
@@ -483,7 +1303,8 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "unset",
 ];
 
-/// Fragments that mark a value as a placeholder wherever they occur.
+/// Fragments that mark a value as a placeholder wherever they occur (looked for in the
+/// lowercased value and in its letters and digits alone, so `replace-me` counts).
 const PLACEHOLDER_FRAGMENTS: &[&str] = &[
     "redacted",
     "changeme",
@@ -491,9 +1312,14 @@ const PLACEHOLDER_FRAGMENTS: &[&str] = &[
     "example",
     "replaceme",
     "xxxx",
-    "****",
-    "....",
+    "***",
+    "...",
+    "\u{2026}",
 ];
+
+/// Words that, put before a word of [`PLACEHOLDER_WORDS`], make a placeholder too
+/// (`test-token`, `dummy_password`, `fake-secret`).
+const PLACEHOLDER_QUALIFIERS: &[&str] = &["test", "dummy", "fake", "sample"];
 
 /// Whether `value` is a placeholder, a template or a variable reference rather than a secret:
 /// `${VAR}`, `$VAR`, `{{ var }}`, `%(name)s`, `%VAR%`, `<your-token>`, `[REDACTED]`, `changeme`,
@@ -522,21 +1348,32 @@ pub(super) fn is_placeholder(value: &str) -> bool {
         .chars()
         .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
         .collect();
-    PLACEHOLDER_FRAGMENTS.iter().any(|f| lower.contains(f))
+    PLACEHOLDER_FRAGMENTS
+        .iter()
+        .any(|f| lower.contains(f) || words.contains(f))
         || words.starts_with("your")
         || PLACEHOLDER_WORDS.contains(&words.as_str())
+        || PLACEHOLDER_QUALIFIERS.iter().any(|q| {
+            words
+                .strip_prefix(q)
+                .is_some_and(|rest| PLACEHOLDER_WORDS.contains(&rest))
+        })
 }
 
 /// Whether a URL password or `user:password` pair is a real value (not `$VAR`, `${VAR}`,
-/// `<password>`, `****`, `[REDACTED:…]`).
+/// `{password}` (a format template), `<password>`, `****`, `[REDACTED:…]`, or a bare word such
+/// as `password` or `secret`).
 pub(super) fn password_is_literal(value: &str) -> bool {
     let v = value.trim();
+    let lower = v.to_ascii_lowercase();
     !(v.is_empty()
         || v.starts_with('$')
         || ["${", "{{", "$(", "%("].iter().any(|t| v.contains(t))
         || (v.starts_with('<') && v.ends_with('>'))
+        || (v.starts_with('{') && v.ends_with('}'))
         || v.chars().all(|c| c == '*')
-        || v.to_ascii_lowercase().contains("redacted"))
+        || lower.contains("redacted")
+        || PLACEHOLDER_WORDS.contains(&lower.as_str()))
 }
 
 /// Whether a bearer token candidate mixes letters and digits (prose after "bearer" does not)

@@ -10,6 +10,9 @@
     clippy::panic
 )]
 
+#[path = "detectors.rs"]
+mod builtin_kinds;
+
 use serde_json::{Value, json};
 
 use super::{Redactor, builtin_detectors, detectors, fingerprint};
