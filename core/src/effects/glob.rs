@@ -197,8 +197,9 @@ pub fn expansions(effect: &Effect, witnesses: &[(String, String)]) -> Vec<Effect
         None => ("", path),
     };
     let name_chars: Vec<char> = name.chars().collect();
-    // Bash: a wildcard does not match a leading dot.
-    let dot_ok = name.starts_with('.');
+    // Bash: a wildcard does not match a leading dot. A `**` directory part stands for what
+    // `find -name` finds (see `find_results`), and `find`'s patterns do match dot files.
+    let dot_ok = name.starts_with('.') || dir.split('/').any(|c| c == "**");
     let named = has_literal(name);
     // A directory part with wildcards (`**/` from `find -name`, `*/x`): a name at any depth.
     let dir_is_glob = dir.contains(['*', '?', '[']);
@@ -346,7 +347,9 @@ mod tests {
         assert!(paths("src/*.ts", &w).is_empty());
         // ... but it does cover what the policy protects in that very directory.
         assert_eq!(paths("~/.ssh/*", &w), ["~/.ssh/id_x"]);
-        // `find -name` globs: any depth.
+        // `find -name` globs: any depth, and dot files too.
         assert_eq!(paths("**/*.pem", &w), ["x.pem"]);
+        assert_eq!(paths("**/*env", &w), [".env"]);
+        assert!(paths("*env", &w).is_empty());
     }
 }
