@@ -56,7 +56,8 @@ pub(super) fn remote_copy(
             .first()
             .is_none_or(|op| host_request(sink, remote_host(op).unwrap_or(op), "SSH", true));
     }
-    let recursive = parsed.has("-r") || parsed.has("-a") || parsed.has("--recursive");
+    // The flag aliases make `-a`, `--archive` and `--recursive` imply `-r`.
+    let recursive = parsed.has("-r");
     let Some((dest, sources)) = operands.split_last() else {
         return true;
     };
