@@ -72,7 +72,7 @@ export interface Redaction {
   /** Byte offsets of the secret in that string. */
   start: number
   end: number
-  /** `sha256:` + 16 hex digits: equal secrets correlate, none can be recovered. */
+  /** `hmac-sha256:` + 16 hex digits (keyed hash): equal secrets correlate, none can be recovered. */
   fingerprint: string
   marker: string
 }

@@ -20,6 +20,7 @@ use std::sync::Arc;
 
 use agent_policy_core::json::parse_strict;
 use agent_policy_core::{Engine, Outcome, PolicySource, Request};
+use agent_policy_host::host_config::configure;
 use agent_policy_host::{HostError, ffi};
 use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi::{Env, Status, Task};
@@ -85,7 +86,8 @@ impl NativeEngine {
                 .iter()
                 .map(|o| PolicySource::new(&o.text, &o.origin, o.format))
                 .collect();
-            Ok(NativeEngine::wrap(Engine::from_sources(root, &overrides)?))
+            let engine = Engine::from_sources(root, &overrides)?;
+            Ok(NativeEngine::wrap(configure(engine)?))
         })
     }
 
@@ -95,14 +97,14 @@ impl NativeEngine {
         entry(|| {
             let path = convert::path(path)?;
             let loaded = agent_policy_host::load_policy(Path::new(&path))?;
-            Ok(NativeEngine::wrap(loaded.engine))
+            Ok(NativeEngine::wrap(configure(loaded.engine)?))
         })
     }
 
     /// The built-in defaults.
     #[napi(factory)]
     pub fn defaults() -> napi::Result<NativeEngine> {
-        entry(|| Ok(NativeEngine::wrap(Engine::defaults())))
+        entry(|| Ok(NativeEngine::wrap(configure(Engine::defaults())?)))
     }
 
     /// Evaluates an action (JSON text, parsed strictly, or a value) at `now` (the host clock

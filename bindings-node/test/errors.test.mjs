@@ -146,3 +146,23 @@ test('PolicyError.fromJson reads any surface’s error JSON', () => {
     ['action.bad_type', 'the action must be a JSON object, not a number', null, null, null, null, json],
   )
 })
+
+test('the host fingerprint key comes from the environment; a short one is config.bad_value', () => {
+  const fingerprint = () => Engine.defaults().redact(`key=${SECRET}`).redactions[0].fingerprint
+  const before = fingerprint()
+  assert.match(before, /^hmac-sha256:[0-9a-f]{16}$/)
+  const saved = process.env.AGENT_POLICY_FINGERPRINT_KEY
+  try {
+    process.env.AGENT_POLICY_FINGERPRINT_KEY = 'a-host-key-of-enough-bytes'
+    const keyed = fingerprint()
+    assert.match(keyed, /^hmac-sha256:[0-9a-f]{16}$/)
+    assert.notEqual(keyed, before)
+    process.env.AGENT_POLICY_FINGERPRINT_KEY = 'hunter2'
+    const e = thrown(() => Engine.defaults())
+    assert.equal(e.code, 'config.bad_value')
+    assert.ok(!e.message.includes('hunter2'))
+  } finally {
+    if (saved === undefined) delete process.env.AGENT_POLICY_FINGERPRINT_KEY
+    else process.env.AGENT_POLICY_FINGERPRINT_KEY = saved
+  }
+})

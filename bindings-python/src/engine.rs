@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 use agent_policy_core::{Engine, PolicySource, Request, SourceFormat};
+use agent_policy_host::host_config::configure;
 use agent_policy_host::{HostError, ffi};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -86,8 +87,9 @@ impl PyEngine {
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<PyEngine> {
         guarded_detached(py, || {
-            agent_policy_host::load_policy(&path).map(|loaded| PyEngine {
-                engine: loaded.engine,
+            let loaded = agent_policy_host::load_policy(&path)?;
+            Ok(PyEngine {
+                engine: configure(loaded.engine)?,
             })
         })
     }
@@ -109,9 +111,11 @@ impl PyEngine {
                 .iter()
                 .map(|o| PolicySource::new(&o.policy, &o.origin, o.format))
                 .collect();
-            Engine::from_sources(PolicySource::new(text, origin, format), &sources)
-                .map(|engine| PyEngine { engine })
-                .map_err(HostError::from)
+            let engine = Engine::from_sources(PolicySource::new(text, origin, format), &sources)
+                .map_err(HostError::from)?;
+            Ok(PyEngine {
+                engine: configure(engine)?,
+            })
         })
     }
 
@@ -120,7 +124,7 @@ impl PyEngine {
     fn defaults(py: Python<'_>) -> PyResult<PyEngine> {
         guarded_detached(py, || {
             Ok(PyEngine {
-                engine: Engine::defaults(),
+                engine: configure(Engine::defaults())?,
             })
         })
     }

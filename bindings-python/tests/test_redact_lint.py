@@ -2,7 +2,9 @@
 
 import json
 
-from agent_policy import Engine
+import pytest
+
+from agent_policy import Engine, PolicyError
 
 from conftest import AWS_KEY, GITHUB_TOKEN
 
@@ -48,3 +50,16 @@ def test_lint_reports_rules_that_apply_to_everything():
 
 def test_lint_of_a_clean_policy_is_empty():
     assert Engine.from_str('version: "1"\ndefault: allow\n').lint() == {"warnings": []}
+
+
+def test_the_host_fingerprint_key_comes_from_the_environment(monkeypatch, defaults):
+    default_fp = defaults.redact(f"t={GITHUB_TOKEN}")["redactions"][0]["fingerprint"]
+    assert default_fp.startswith("hmac-sha256:")
+    monkeypatch.setenv("AGENT_POLICY_FINGERPRINT_KEY", "a-host-key-of-enough-bytes")
+    keyed = Engine.defaults().redact(f"t={GITHUB_TOKEN}")["redactions"][0]["fingerprint"]
+    assert keyed.startswith("hmac-sha256:") and keyed != default_fp
+    monkeypatch.setenv("AGENT_POLICY_FINGERPRINT_KEY", "hunter2")
+    with pytest.raises(PolicyError) as err:
+        Engine.defaults()
+    assert err.value.code == "config.bad_value"
+    assert "hunter2" not in str(err.value)

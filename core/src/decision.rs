@@ -59,8 +59,8 @@ pub struct Redaction {
     pub start: usize,
     /// End offset (exclusive), in bytes.
     pub end: usize,
-    /// `sha256:` + first 16 hex digits of the secret's hash: lets equal secrets be correlated,
-    /// never recovered.
+    /// `hmac-sha256:` + first 16 hex digits of HMAC-SHA256 of the secret under the host's key:
+    /// lets equal secrets be correlated, never recovered.
     pub fingerprint: String,
     /// The text that replaced the secret.
     pub marker: String,

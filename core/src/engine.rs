@@ -344,6 +344,17 @@ impl Engine {
         &self.policy.version
     }
 
+    /// The same engine with fingerprints of redacted secrets keyed by `key` (HMAC-SHA256)
+    /// instead of the documented default [`crate::redact::DEFAULT_FINGERPRINT_KEY`]. The key is
+    /// host configuration, not policy: it changes no outcome and not the policy hash.
+    #[must_use]
+    pub fn with_fingerprint_key(mut self, key: &[u8]) -> Engine {
+        self.policy
+            .redactor
+            .set_fingerprint_key(crate::redact::FingerprintKey::new(key));
+        self
+    }
+
     /// The secret detectors of the policy.
     pub fn redactor(&self) -> &Redactor {
         &self.policy.redactor

@@ -53,6 +53,8 @@ pub enum ErrorCode {
     ActionMissingField,
     /// `now` is not an RFC 3339 timestamp.
     BadTimestamp,
+    /// The host's configuration has a value it cannot use (a fingerprint key too short, ...).
+    ConfigBadValue,
     /// A bug: something that must not happen did. Never a panic across a boundary.
     Internal,
 }
@@ -84,6 +86,7 @@ impl ErrorCode {
             ErrorCode::ActionBadValue => "action.bad_value",
             ErrorCode::ActionMissingField => "action.missing_field",
             ErrorCode::BadTimestamp => "request.bad_timestamp",
+            ErrorCode::ConfigBadValue => "config.bad_value",
             ErrorCode::Internal => "internal",
         }
     }

@@ -22,6 +22,7 @@ pub mod clock;
 pub mod error;
 pub mod exit_code;
 pub mod ffi;
+pub mod host_config;
 pub mod input;
 pub mod policy_files;
 

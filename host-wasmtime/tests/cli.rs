@@ -27,10 +27,19 @@ struct Run {
 }
 
 fn agent_policy(args: &[&str], stdin: Option<&str>) -> Run {
+    agent_policy_with_env(args, stdin, &[])
+}
+
+/// [`agent_policy`] with extra environment variables; the host's configuration variables are
+/// otherwise unset, whatever the environment of the test run.
+fn agent_policy_with_env(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_agent-policy"));
     command
         .args(args)
         .env("NO_COLOR", "1")
+        .env_remove("AGENT_POLICY_FINGERPRINT_KEY")
+        .env_remove("AGENT_POLICY_FINGERPRINT_KEY_FILE")
+        .envs(env.iter().copied())
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -494,4 +503,57 @@ fn redact_prints_only_the_redacted_text_or_a_json_report() {
 
     let clean = agent_policy(&["redact"], Some("nothing secret here\n"));
     assert_eq!(clean.stdout, "nothing secret here\n");
+}
+
+#[test]
+fn the_fingerprint_key_is_host_configuration() {
+    let input = format!("key {LEAKED_KEY}\n");
+    let fingerprint = |run: &Run| -> String {
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        report["redactions"][0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let json = ["redact", "--format", "json"];
+    let default = fingerprint(&agent_policy(&json, Some(&input)));
+    assert!(default.starts_with("hmac-sha256:"), "{default}");
+    let key = "0123456789abcdef-host-key";
+    let keyed = fingerprint(&agent_policy_with_env(
+        &json,
+        Some(&input),
+        &[("AGENT_POLICY_FINGERPRINT_KEY", key)],
+    ));
+    assert_ne!(keyed, default);
+    // The same key from a file (with a trailing newline) gives the same fingerprint.
+    let dir = TempDir::new();
+    let file = dir.put("key", &format!("{key}\n"));
+    let from_file = fingerprint(&agent_policy_with_env(
+        &json,
+        Some(&input),
+        &[("AGENT_POLICY_FINGERPRINT_KEY_FILE", &file)],
+    ));
+    assert_eq!(from_file, keyed);
+    // A short key is refused, without being echoed, before anything is printed.
+    let short = agent_policy_with_env(
+        &json,
+        Some(&input),
+        &[("AGENT_POLICY_FINGERPRINT_KEY", "hunter2")],
+    );
+    assert_eq!(short.code, 1, "{}", short.stderr);
+    assert!(short.stdout.is_empty());
+    assert!(short.stderr.contains("config.bad_value") || short.stderr.contains("16"));
+    assert!(!short.stderr.contains("hunter2"), "{}", short.stderr);
+    // The decision of `check` carries the keyed fingerprint too.
+    let action =
+        serde_json::json!({"tool": "Bash", "args": {"command": format!("echo {LEAKED_KEY}")}})
+            .to_string();
+    let run = agent_policy_with_env(
+        &["check", "--now", "2026-11-22T10:00:00Z"],
+        Some(&action),
+        &[("AGENT_POLICY_FINGERPRINT_KEY", key)],
+    );
+    let decision = decision_of(&run);
+    assert_eq!(decision["redactions"][0]["fingerprint"], keyed.as_str());
 }

@@ -12,14 +12,21 @@ decision_id = "dec_" + hex(SHA-256(policy hash hex digits (64 ASCII bytes)
                                    + Unix seconds of the timestamp (i64 big-endian)
                                    + nanoseconds (u32 big-endian)))[:24]
 
+fingerprint = "hmac-sha256:" + hex(HMAC-SHA256(b"agent-policy/fingerprint/v1",
+                                              the secret's UTF-8 bytes))[:16]
+              (the secret: the string at the redaction's `location` in the action, from byte
+              `start` to `end`; the key is the documented default)
+
 The canonical action is compact JSON with object keys sorted. The policy hash is taken from
 the golden document itself (it covers the compiled policy, which this script does not
 recompute); the conformance tests check it against the engine.
 """
 import datetime
 import hashlib
+import hmac
 import json
 import pathlib
+import re
 import struct
 import sys
 
@@ -51,6 +58,29 @@ def ids(vector, policy_hash):
     return action_id, "dec_" + decision
 
 
+FINGERPRINT_KEY = b"agent-policy/fingerprint/v1"
+
+
+def at(value, location):
+    """The value at a JSONPath of the simple form the engine writes: $.a.b[0]["c d"]."""
+    for name, index in re.findall(r'\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+|"(?:[^"\\]|\\.)*")\]',
+                                  location.removeprefix("$")):
+        if name:
+            value = value[name]
+        elif index.startswith('"'):
+            value = value[json.loads(index)]
+        else:
+            value = value[int(index)]
+    return value
+
+
+def fingerprint(action, redaction):
+    text = at(action, redaction["location"]).encode()
+    secret = text[redaction["start"]:redaction["end"]]
+    digest = hmac.new(FINGERPRINT_KEY, secret, hashlib.sha256).hexdigest()
+    return "hmac-sha256:" + digest[:16]
+
+
 def main():
     write = "--write" in sys.argv[1:]
     doc = json.loads(GOLDENS.read_text())
@@ -63,11 +93,18 @@ def main():
             print(f"{v['name']}: has {full['action_id']} {full['decision_id']}, "
                   f"the formula gives {action_id} {decision_id}")
             full["action_id"], full["decision_id"] = action_id, decision_id
+        for r in full.get("redactions", []):
+            expected = fingerprint(v["action"], r)
+            if r["fingerprint"] != expected:
+                bad += 1
+                print(f"{v['name']}: redaction at {r['location']} has fingerprint "
+                      f"{r['fingerprint']}, the formula gives {expected}")
+                r["fingerprint"] = expected
     if write:
         GOLDENS.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     elif bad:
         sys.exit(1)
-    print(f"{len(doc['vectors'])} golden documents: ids {'rewritten' if write else 'checked'}")
+    print(f"{len(doc['vectors'])} golden documents: ids and fingerprints {'rewritten' if write else 'checked'}")
 
 
 if __name__ == "__main__":

@@ -764,6 +764,7 @@ impl CompiledPolicy {
             },
             "adapters": self.adapters.len(),
             "known_hosts": self.known_hosts.texts(),
+            "redaction": self.redactor.canonical(),
         })
     }
 }

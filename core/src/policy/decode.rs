@@ -106,7 +106,11 @@ const ESCALATION_KEYS: &[&str] = &[
 ];
 const RATE_LIMIT_KEYS: &[&str] = &["id", "match", "max", "window_ms", "outcome"];
 const REDACTION_KEYS: &[&str] = &["builtin", "rules"];
-const REDACTION_RULE_KEYS: &[&str] = &["id", "pattern", "keywords"];
+const REDACTION_RULE_KEYS: &[&str] = &["id", "pattern", "keywords", "entropy", "allowlist"];
+
+/// The highest meaningful `entropy` of a redaction rule: a character (a byte of UTF-8 text,
+/// at most) carries at most 8 bits.
+const MAX_ENTROPY_BITS: f64 = 8.0;
 const PLUGIN_KEYS: &[&str] = &["id", "path", "fuel", "memory_mb", "timeout_ms", "on_error"];
 const AUDIT_KEYS: &[&str] = &["log_all_actions", "retention_days", "alert_on_deny"];
 const ADAPTER_KEYS: &[&str] = &[
@@ -1083,12 +1087,46 @@ impl Decoder<'_> {
             Some(n) => self.string_list("keywords", n),
             None => Vec::new(),
         };
+        let entropy = f.get("entropy").and_then(|n| self.entropy(n));
+        let allowlist = match f.get("allowlist") {
+            Some(n) => self.string_list("allowlist", n),
+            None => Vec::new(),
+        };
         Some(RedactionRule {
             span: f.span,
             id: id?,
             pattern: pattern?,
             keywords,
+            entropy,
+            allowlist,
         })
+    }
+
+    /// `entropy` of a redaction rule: bits per character, above 0 and at most 8.
+    fn entropy(&mut self, node: &Node) -> Option<Spanned<f64>> {
+        let bits = match node.value {
+            // INVARIANT: an integer small enough to be in range converts exactly.
+            #[expect(
+                clippy::cast_precision_loss,
+                reason = "out-of-range integers are refused below either way"
+            )]
+            NodeValue::Int(i) => i as f64,
+            NodeValue::Float(f) => f,
+            _ => {
+                self.bad_type("entropy", "a number of bits per character (e.g. 3.5)", node);
+                return None;
+            }
+        };
+        if bits.is_finite() && bits > 0.0 && bits <= MAX_ENTROPY_BITS {
+            return Some(Spanned::new(bits, node.span));
+        }
+        self.report(
+            ErrorCode::PolicyBadValue,
+            node.span,
+            "'entropy' must be above 0 and at most 8 bits per character".to_owned(),
+            "write e.g. 3.0 for hex-like secrets or 4.0 for base64-like ones".to_owned(),
+        );
+        None
     }
 
     fn plugin(&mut self, index: usize, node: &Node) -> Option<PluginDecl> {

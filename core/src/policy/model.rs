@@ -299,6 +299,12 @@ pub struct RedactionRule {
     pub pattern: Spanned<String>,
     /// `keywords`: literal prefilters; the regex runs only where one occurs.
     pub keywords: Vec<Spanned<String>>,
+    /// `entropy`: the least Shannon entropy, in bits per character, of a match for it to count
+    /// as a secret (for loose formats, where a low-entropy match is a word, not a key).
+    pub entropy: Option<Spanned<f64>>,
+    /// `allowlist`: regular expressions; a match in which one of them occurs is not a secret
+    /// (placeholders, documentation examples, known test values).
+    pub allowlist: Vec<Spanned<String>>,
 }
 
 /// One entry of `plugins`.

@@ -991,7 +991,7 @@ pub(super) const BUILTINS: &[Builtin] = &[
     },
     Builtin {
         kind: "bearer-token",
-        pattern: r"(?:^|[^A-Za-z0-9_-])(?i-u:bearer)[ \t]+(?P<s>[A-Za-z0-9._~+/-]{16,}=*)",
+        pattern: r"(?:^|[^A-Za-z0-9_-])(?i-u:bearer)[ \t]+(?P<s>[A-Za-z0-9._~+/:-]{16,}=*)",
         keywords: &["bearer"],
         check: Check::Bearer,
     },

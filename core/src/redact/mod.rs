@@ -12,6 +12,7 @@
 //! are compiled under a size limit.
 
 mod detectors;
+mod fingerprint;
 #[cfg(test)]
 mod tests;
 
@@ -21,12 +22,12 @@ use std::sync::OnceLock;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, packed};
 use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use crate::decision::Redaction;
 use crate::error::{Error, ErrorCode};
 use crate::policy::model::RedactionRule;
 use detectors::{BUILTINS, Builtin, Check};
+pub use fingerprint::{DEFAULT_KEY as DEFAULT_FINGERPRINT_KEY, FingerprintKey};
 
 /// Upper bound on the compiled size of one policy pattern, in bytes.
 const POLICY_REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -60,6 +61,12 @@ struct Detector {
     group: usize,
     /// How a match is confirmed.
     check: Check,
+    /// Policy rules only: the least Shannon entropy (bits per character) of a secret.
+    min_entropy: Option<f64>,
+    /// Policy rules only: a secret in which one of these occurs is not one.
+    allowlist: Vec<Regex>,
+    /// Whether this is a policy rule (not a built-in detector).
+    from_policy: bool,
 }
 
 impl Detector {
@@ -83,6 +90,9 @@ impl Detector {
             regex,
             group,
             check: b.check,
+            min_entropy: None,
+            allowlist: Vec::new(),
+            from_policy: false,
         })
     }
 
@@ -128,6 +138,17 @@ impl Detector {
         } else {
             keywords
         };
+        let mut allowlist = Vec::with_capacity(rule.allowlist.len());
+        let mut errors = Vec::new();
+        for (i, entry) in rule.allowlist.iter().enumerate() {
+            match allowlist_regex(id, i, entry, origin) {
+                Ok(r) => allowlist.push(r),
+                Err(e) => errors.push(e),
+            }
+        }
+        if let Some(err) = Error::from_list(errors) {
+            return Err(err);
+        }
         Ok(Detector {
             kind: id.clone(),
             rule_id: id.clone(),
@@ -135,6 +156,9 @@ impl Detector {
             regex,
             group,
             check: Check::Plain,
+            min_entropy: rule.entropy.as_ref().map(|e| e.value),
+            allowlist,
+            from_policy: true,
         })
     }
 
@@ -163,11 +187,78 @@ impl Detector {
             if let Some(m) = caps.get(self.group)
                 && !m.is_empty()
                 && confirm(self.check, text, m.start(), m.end())
+                && self.passes_policy_gates(m.as_str())
             {
                 push((m.start(), m.end()));
             }
         }
     }
+
+    /// Whether a policy rule's match clears its `entropy` floor and none of its `allowlist`
+    /// patterns occurs in it (built-in detectors have neither).
+    fn passes_policy_gates(&self, secret: &str) -> bool {
+        self.min_entropy
+            .is_none_or(|floor| shannon_entropy(secret) >= floor)
+            && !self.allowlist.iter().any(|a| a.is_match(secret))
+    }
+}
+
+/// Compiles entry `index` of the `allowlist` of redaction rule `id`. A pattern that matches
+/// the empty string occurs in every secret and would disable the rule: it is refused.
+fn allowlist_regex(
+    id: &str,
+    index: usize,
+    entry: &crate::policy::node::Spanned<String>,
+    origin: &str,
+) -> Result<Regex, Error> {
+    let span = entry.span;
+    let regex = RegexBuilder::new(&entry.value)
+        .size_limit(POLICY_REGEX_SIZE_LIMIT)
+        .dfa_size_limit(POLICY_DFA_SIZE_LIMIT)
+        .build()
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::PolicyBadRegex,
+                format!(
+                    "allowlist entry {index} of redaction rule '{id}' is not a valid regular \
+                     expression"
+                ),
+            )
+            .with_help(regex_reason(&e))
+            .at(origin, span.line, span.column)
+        })?;
+    if regex.is_match("") {
+        return Err(Error::new(
+            ErrorCode::PolicyBadRegex,
+            format!(
+                "allowlist entry {index} of redaction rule '{id}' matches the empty string, so \
+                 it would allow every secret"
+            ),
+        )
+        .with_help("make the entry require at least one character, e.g. `(?i)example`")
+        .at(origin, span.line, span.column));
+    }
+    Ok(regex)
+}
+
+/// Shannon entropy of the bytes of `text`, in bits per byte (per character for ASCII text;
+/// 0 for empty text).
+fn shannon_entropy(text: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    for &b in text.as_bytes() {
+        if let Some(n) = counts.get_mut(usize::from(b)) {
+            *n = n.saturating_add(1);
+        }
+    }
+    let total = f64::from(u32::try_from(text.len()).unwrap_or(u32::MAX).max(1));
+    counts
+        .iter()
+        .filter(|&&n| n > 0)
+        .map(|&n| {
+            let p = f64::from(n) / total;
+            -p * p.log2()
+        })
+        .sum()
 }
 
 /// Whether a regex match at `text[start..end]` passes the detector's check.
@@ -452,6 +543,8 @@ pub struct Redactor {
     /// Whether the values of secret-named JSON keys (`"password": "…"`) are secrets: part of
     /// the built-in detection.
     keyed: bool,
+    /// The key of the fingerprints reported with each finding.
+    fingerprint_key: FingerprintKey,
 }
 
 impl Default for Redactor {
@@ -462,6 +555,7 @@ impl Default for Redactor {
             detectors: Vec::new(),
             prefilter: std::sync::Arc::default(),
             keyed: true,
+            fingerprint_key: FingerprintKey::default(),
         })
     }
 }
@@ -499,7 +593,39 @@ impl Redactor {
             detectors,
             prefilter,
             keyed: builtin,
+            fingerprint_key: FingerprintKey::default(),
         })
+    }
+
+    /// Sets the key of the fingerprints (see [`FingerprintKey`]); the default is
+    /// [`DEFAULT_FINGERPRINT_KEY`].
+    pub fn set_fingerprint_key(&mut self, key: FingerprintKey) {
+        self.fingerprint_key = key;
+    }
+
+    /// The key of the fingerprints.
+    pub fn fingerprint_key(&self) -> &FingerprintKey {
+        &self.fingerprint_key
+    }
+
+    /// What the policy hash covers of the detectors: whether the built-in ones run and each
+    /// policy rule as written (the fingerprint key is host configuration: not covered).
+    pub fn canonical(&self) -> Value {
+        let rules: Vec<Value> = self
+            .detectors
+            .iter()
+            .filter(|d| d.from_policy)
+            .map(|d| {
+                serde_json::json!({
+                    "id": d.rule_id,
+                    "pattern": d.regex.as_str(),
+                    "keywords": d.keywords,
+                    "entropy": d.min_entropy,
+                    "allowlist": d.allowlist.iter().map(Regex::as_str).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        serde_json::json!({"builtin": self.keyed, "rules": rules})
     }
 
     /// Replaces every secret in the strings of `value` (keys too) by its marker.
@@ -657,7 +783,7 @@ impl Redactor {
                 location: location.to_owned(),
                 start: c.start,
                 end: c.end,
-                fingerprint: fingerprint(secret),
+                fingerprint: self.fingerprint_key.fingerprint(secret),
                 marker: marker.clone(),
             });
             secrets.push((secret.to_owned(), marker));
@@ -685,16 +811,6 @@ fn resolve(mut found: Vec<Candidate>) -> Vec<Candidate> {
         }
     }
     kept
-}
-
-/// `sha256:` + the first 16 hex digits of the SHA-256 of the secret's bytes.
-fn fingerprint(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    let mut out = String::from("sha256:");
-    for b in digest.iter().take(8) {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
 }
 
 /// The state of one walk over a JSON value.

@@ -182,11 +182,14 @@ fn write_failure(e: std::io::Error) -> Failure {
 }
 
 /// The engine of `--policy FILE` (with its overrides), or the built-in defaults without it.
+/// The engine of `--policy FILE` or the built-in defaults, with the host's configuration
+/// (the fingerprint key) applied.
 fn engine_for(policy: Option<&PathBuf>) -> Result<Engine, Failure> {
-    match policy {
-        Some(path) => Ok(load_policy(path)?.engine),
-        None => Ok(Engine::defaults()),
-    }
+    let engine = match policy {
+        Some(path) => load_policy(path)?.engine,
+        None => Engine::defaults(),
+    };
+    Ok(agent_policy_host::host_config::configure(engine)?)
 }
 
 #[cfg(test)]

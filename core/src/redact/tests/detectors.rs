@@ -1051,6 +1051,12 @@ fn positives() -> Vec<Positive> {
             r(ALNUM, 40, 178),
             "\n",
         ),
+        pos(
+            "bearer-token",
+            "-H 'Authorization: Bearer ",
+            format!("{}:{}", r(ALNUM, 8, 179), r(ALNUM, 24, 180)),
+            "'",
+        ),
         pos("jwt", "Cookie: session=", jwt, "; Path=/"),
         pos(
             "generic-secret",
@@ -1386,6 +1392,7 @@ fn negatives() -> Vec<Negative> {
         neg("url-password", "git@github.com:org/repo.git"),
         neg("basic-auth", "Authorization: Basic <credentials>"),
         neg("bearer-token", "Authorization: Bearer ${TOKEN}"),
+        neg("bearer-token", "bearer tokens: see the docs for details"),
         neg("jwt", "eyJhbGciOiJIUzI1NiJ9 is only a header"),
         neg("generic-secret", "password = input()"),
         neg("generic-secret", "SECRET_KEY = os.environ[\"SECRET_KEY\"]"),

@@ -15,7 +15,7 @@ mod builtin_kinds;
 
 use serde_json::{Value, json};
 
-use super::{Redactor, builtin_detectors, detectors, fingerprint};
+use super::{FingerprintKey, Redactor, builtin_detectors, detectors};
 use crate::decision::Redaction;
 use crate::error::ErrorCode;
 use crate::policy::model::RedactionRule;
@@ -34,6 +34,8 @@ fn rule(id: &str, pattern: &str, keywords: &[&str]) -> RedactionRule {
             .iter()
             .map(|k| Spanned::new((*k).to_owned(), span(5, 16)))
             .collect(),
+        entropy: None,
+        allowlist: Vec::new(),
     }
 }
 
@@ -403,7 +405,10 @@ fn every_planted_secret_is_found_and_redacted() {
         assert_eq!(f.start, plant.before.len(), "{}", plant.kind);
         assert_eq!(&content[f.start..f.end], plant.secret, "{}", plant.kind);
         assert_eq!(f.marker, format!("[REDACTED:{}]", plant.kind));
-        assert_eq!(f.fingerprint, fingerprint(&plant.secret));
+        assert_eq!(
+            f.fingerprint,
+            FingerprintKey::default().fingerprint(&plant.secret)
+        );
         let expected = format!("{}{}{}", plant.before, f.marker, plant.after);
         assert_eq!(redacted["args"]["content"], Value::String(expected));
         assert_eq!(redacted["args"]["file_path"], "notes.txt");
@@ -426,8 +431,13 @@ fn every_planted_secret_contains_a_keyword_of_its_detector() {
 }
 
 #[test]
-fn fingerprint_is_sha256_prefix_and_stable() {
-    assert_eq!(fingerprint("abc"), "sha256:ba7816bf8f01cfea");
+fn fingerprint_is_a_keyed_hmac_and_stable() {
+    // HMAC-SHA256 under the documented default key, as `openssl dgst -sha256 -hmac
+    // agent-policy/fingerprint/v1` prints it.
+    assert_eq!(
+        FingerprintKey::default().fingerprint("abc"),
+        "hmac-sha256:b23b8d1b7776c0b9"
+    );
     let r = builtin();
     let token = github_token();
     let a = json!({"args": {"a": format!("x {token} y"), "b": [format!("GH={token}")]}});
@@ -439,6 +449,26 @@ fn fingerprint_is_sha256_prefix_and_stable() {
     let other = fake(&["gh", "p_", "tMehGAkWvj7FAc9QeWJKY40uvSwMFLZDe1f8"]);
     let (_, third) = r.redact_text(&other, "$");
     assert_ne!(third[0].fingerprint, found[0].fingerprint);
+}
+
+#[test]
+fn a_host_key_changes_fingerprints_and_nothing_else() {
+    let token = github_token();
+    let action = json!({"tool": "Bash", "args": {"command": format!("echo {token}")}});
+    let now = "2026-11-24T10:00:00Z";
+    let plain = crate::Engine::defaults();
+    let keyed = crate::Engine::defaults().with_fingerprint_key(b"host key: 0123456789abcdef");
+    let a = plain.evaluate(&crate::Request::new(&action, now)).unwrap();
+    let b = keyed.evaluate(&crate::Request::new(&action, now)).unwrap();
+    assert_eq!(a.decision, b.decision);
+    assert_eq!(a.policy_hash, b.policy_hash);
+    assert_eq!(a.redactions.len(), 1);
+    assert_eq!(a.redactions[0].kind, b.redactions[0].kind);
+    assert_ne!(a.redactions[0].fingerprint, b.redactions[0].fingerprint);
+    assert!(b.redactions[0].fingerprint.starts_with("hmac-sha256:"));
+    // The key appears in no output.
+    assert!(!b.to_json().contains("0123456789abcdef"));
+    assert!(!format!("{keyed:?}").contains("0123456789abcdef"));
 }
 
 #[test]
@@ -745,6 +775,113 @@ fn policy_rules_run_only_where_a_keyword_occurs() {
         r.redact_text("order 123456", "$").0,
         "order [REDACTED:digits]"
     );
+}
+
+/// Loads a policy from YAML text as a user would.
+fn load(yaml: &str) -> Result<crate::Engine, crate::Error> {
+    crate::Engine::from_source(crate::PolicySource::new(
+        yaml,
+        "policy.yml",
+        crate::SourceFormat::Yaml,
+    ))
+}
+
+#[test]
+fn an_entropy_floor_keeps_words_and_redacts_keys() {
+    let engine = load(
+        "version: '1'\nredaction:\n  builtin: false\n  rules:\n    - id: ticket-key\n      \
+         pattern: 'tk-[A-Za-z0-9]{16}'\n      keywords: [tk-]\n      entropy: 3.5\n",
+    )
+    .unwrap();
+    let r = engine.redactor();
+    // A word-like match: 'tk-' + 16 characters from few symbols, entropy under 3.5 bits.
+    assert!(r.redact_text("tk-aaaabbbbaaaabbbb", "$").1.is_empty());
+    let (out, found) = r.redact_text("key tk-Q7f9Zk2LmP4xR8vW done", "$");
+    assert_eq!(out, "key [REDACTED:ticket-key] done");
+    assert_eq!(found.len(), 1);
+}
+
+#[test]
+fn an_allowlist_entry_spares_known_examples() {
+    let engine = load(
+        "version: '1'\nredaction:\n  builtin: false\n  rules:\n    - id: acme-token\n      \
+         pattern: 'acme_[A-Za-z0-9]{12}'\n      allowlist: ['(?i)example', '^acme_0{12}$']\n",
+    )
+    .unwrap();
+    let r = engine.redactor();
+    assert!(
+        r.redact_text("use acme_EXAMPLEkey12 here", "$")
+            .1
+            .is_empty()
+    );
+    assert!(r.redact_text("acme_000000000000", "$").1.is_empty());
+    assert_eq!(
+        r.redact_text("acme_k3Y9qLm2Wx7Z", "$").0,
+        "[REDACTED:acme-token]"
+    );
+}
+
+#[test]
+fn entropy_and_allowlist_are_validated_at_load() {
+    let base = "version: '1'\nredaction:\n  rules:\n    - id: t\n      pattern: 't_[a-z]{8}'\n";
+    let cases = [
+        ("      entropy: 9\n", "policy.bad_value", 6, "at most 8"),
+        ("      entropy: 0\n", "policy.bad_value", 6, "above 0"),
+        ("      entropy: high\n", "policy.bad_type", 6, "entropy"),
+        (
+            "      allowlist: ['(']\n",
+            "policy.bad_regex",
+            6,
+            "allowlist entry 0",
+        ),
+        (
+            "      allowlist: ['x', 'a*']\n",
+            "policy.bad_regex",
+            6,
+            "every secret",
+        ),
+        ("      alowlist: [x]\n", "policy.unknown_key", 6, "alowlist"),
+    ];
+    for (extra, code, line, needle) in cases {
+        let err = load(&format!("{base}{extra}")).unwrap_err();
+        assert_eq!(err.code.as_str(), code, "{extra}: {err}");
+        let location = err.location.as_ref().expect("a location");
+        assert_eq!(location.line, line, "{extra}: {err}");
+        assert!(err.to_string().contains(needle), "{extra}: {err}");
+    }
+    let err = load(&format!("{base}      alowlist: [x]\n")).unwrap_err();
+    assert_eq!(err.help.as_deref(), Some("did you mean 'allowlist'?"));
+}
+
+#[test]
+fn the_policy_hash_covers_the_redaction_section() {
+    let base = "version: '1'\nredaction:\n  rules:\n    - id: t\n      pattern: 't_[a-z]{8}'\n";
+    let hashes: Vec<String> = [
+        "version: '1'\n".to_owned(),
+        "version: '1'\nredaction: {builtin: false}\n".to_owned(),
+        base.to_owned(),
+        format!("{base}      entropy: 2.5\n"),
+        format!("{base}      allowlist: [example]\n"),
+        format!("{base}      keywords: [t_]\n"),
+    ]
+    .iter()
+    .map(|yaml| load(yaml).unwrap().policy_hash().to_owned())
+    .collect();
+    let distinct: std::collections::BTreeSet<&String> = hashes.iter().collect();
+    assert_eq!(distinct.len(), hashes.len(), "{hashes:?}");
+    // The host's fingerprint key is not policy.
+    let keyed = load(base)
+        .unwrap()
+        .with_fingerprint_key(b"0123456789abcdef0123");
+    assert_eq!(keyed.policy_hash(), hashes[2]);
+}
+
+#[test]
+fn shannon_entropy_is_in_bits_per_byte() {
+    assert!(super::shannon_entropy("").abs() < 1e-9);
+    assert!(super::shannon_entropy("aaaa").abs() < 1e-9);
+    assert!((super::shannon_entropy("abab") - 1.0).abs() < 1e-9);
+    assert!((super::shannon_entropy("0123456789abcdef") - 4.0).abs() < 1e-9);
 }
 
 #[test]
