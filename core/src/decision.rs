@@ -43,6 +43,56 @@ pub struct Decision {
     pub policy_version: String,
     /// `sha256:` + hex of the canonical compiled policy.
     pub policy_hash: String,
+    /// What an approver must grant, when the decision is `require_approval` (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval_request: Option<ApprovalRequest>,
+    /// The grant that turned `require_approval` into `allow` (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub approval: Option<GrantUse>,
+    /// The bypass record that turned a `deny` into `allow` (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bypass_id: Option<String>,
+    /// The session budget that was exceeded, when one terminated the session.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetExceeded>,
+}
+
+/// What a `require_approval` decision asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ApprovalRequest {
+    /// `apr_` + 24 hex digits: the hash of the action's effects and redacted content (its `id`
+    /// and presented grants left out), the same on every surface; a grant names it.
+    pub fingerprint: String,
+    /// Who may grant it.
+    pub approver_role: String,
+}
+
+/// The grant a decision used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct GrantUse {
+    /// The fingerprint it grants.
+    pub fingerprint: String,
+    /// The approver's role.
+    pub role: String,
+    /// Who approved.
+    pub approver: String,
+    /// When the grant expires (RFC 3339 UTC).
+    pub expires_at: String,
+}
+
+/// A session budget that ran out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct BudgetExceeded {
+    /// The limit: `max_turns`, `max_tokens`, `max_tool_calls`, `max_duration_ms`,
+    /// `max_pipeline_runs` or `max_credential_requests`.
+    pub limit: String,
+    /// What the session has used, this action included.
+    pub used: u64,
+    /// What the budget allows.
+    pub allowed: u64,
 }
 
 /// One secret found in the action.

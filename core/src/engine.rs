@@ -48,8 +48,14 @@ pub struct Request<'a> {
     pub action: &'a serde_json::Value,
     /// The time of the decision, RFC 3339.
     pub now: &'a str,
-    /// The action's sequence number in its session (0 outside sessions).
+    /// The action's sequence number in its session (0 outside sessions; in
+    /// [`Engine::evaluate_in_session`] the session numbers its actions).
     pub sequence: u64,
+    /// Approval grants the host holds for this session or agent (the action may present more
+    /// in `approval.grants`).
+    pub grants: &'a [crate::session::Grant],
+    /// Bypass records the host holds.
+    pub bypasses: &'a [crate::session::Bypass],
 }
 
 impl<'a> Request<'a> {
@@ -59,6 +65,8 @@ impl<'a> Request<'a> {
             action,
             now,
             sequence: 0,
+            grants: &[],
+            bypasses: &[],
         }
     }
 }
@@ -107,6 +115,25 @@ impl Redacted {
 #[derive(Debug, Clone)]
 pub struct Engine {
     policy: CompiledPolicy,
+    /// When set, only grants signed with this key count. Never printed.
+    grant_key: Option<HostKey>,
+}
+
+/// A key the host holds; its `Debug` output shows only that it is set.
+#[derive(Clone)]
+struct HostKey(std::sync::Arc<[u8]>);
+
+impl std::fmt::Debug for HostKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HostKey(..)")
+    }
+}
+
+impl std::ops::Deref for HostKey {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
 }
 
 fn decode_source(source: &PolicySource<'_>) -> Result<PolicyDoc, Error> {
@@ -175,6 +202,7 @@ impl Engine {
             // INVARIANT: the built-in pack compiles (tested); should it ever not, the engine
             // fails closed: an empty policy whose default is deny.
             Err(_) => Engine {
+                grant_key: None,
                 policy: CompiledPolicy::deny_all(),
             },
         }
@@ -182,7 +210,10 @@ impl Engine {
 
     fn from_docs(root: PolicyDoc, overrides: Vec<PolicyDoc>) -> Result<Engine, Error> {
         let policy = CompiledPolicy::compile(root, overrides, &packs::load)?;
-        let engine = Engine { policy };
+        let engine = Engine {
+            policy,
+            grant_key: None,
+        };
         engine.check_examples()?;
         Ok(engine)
     }
@@ -255,7 +286,50 @@ impl Engine {
 
     /// Evaluates one action.
     pub fn evaluate(&self, request: &Request<'_>) -> Result<Decision, Error> {
-        evaluate::evaluate(&self.policy, request.action, request.now, request.sequence)
+        evaluate::evaluate_in(
+            &self.policy,
+            request.action,
+            request.now,
+            &mut self.context(request, None),
+        )
+    }
+
+    /// Evaluates one action of a session and updates the session: budgets, rate limits,
+    /// escalation and termination apply (see [`crate::session`]). The session numbers its
+    /// actions: `request.sequence` is ignored.
+    pub fn evaluate_in_session(
+        &self,
+        request: &Request<'_>,
+        session: &mut crate::session::SessionState,
+    ) -> Result<Decision, Error> {
+        evaluate::evaluate_in(
+            &self.policy,
+            request.action,
+            request.now,
+            &mut self.context(request, Some(session)),
+        )
+    }
+
+    fn context<'r>(
+        &'r self,
+        request: &Request<'r>,
+        session: Option<&'r mut crate::session::SessionState>,
+    ) -> evaluate::Context<'r> {
+        evaluate::Context {
+            sequence: request.sequence,
+            grants: request.grants,
+            bypasses: request.bypasses,
+            grant_key: self.grant_key.as_deref(),
+            session,
+        }
+    }
+
+    /// The same engine, honouring only grants signed with `key` (HMAC-SHA256; see
+    /// [`crate::session::Grant::sign`]). The key is host configuration.
+    #[must_use]
+    pub fn with_grant_key(mut self, key: &[u8]) -> Engine {
+        self.grant_key = Some(HostKey(key.into()));
+        self
     }
 
     /// Parses `action` as JSON (strictly: duplicate keys refused) and evaluates it.

@@ -212,13 +212,29 @@ pub fn rule_matches(
     Ok(effects.iter().any(|e| rule.cond.check(e, &facts).is_some()))
 }
 
-/// Evaluates one action against a compiled policy.
-pub fn evaluate(
+/// What a decision takes besides the policy, the action and `now`.
+#[derive(Debug, Default)]
+pub struct Context<'r> {
+    /// The action's sequence number (ignored in a session: the session numbers its actions).
+    pub sequence: u64,
+    /// Grants the host presents (the action may present more in `approval.grants`).
+    pub grants: &'r [crate::session::Grant],
+    /// Bypass records the host holds.
+    pub bypasses: &'r [crate::session::Bypass],
+    /// When set, only grants signed with this key count.
+    pub grant_key: Option<&'r [u8]>,
+    /// The session the action belongs to, updated by the decision.
+    pub session: Option<&'r mut crate::session::SessionState>,
+}
+
+/// Evaluates one action with grants, bypasses and a session (see [`crate::session`]).
+pub fn evaluate_in(
     policy: &CompiledPolicy,
     value: &serde_json::Value,
     now: &str,
-    sequence: u64,
+    ctx: &mut Context<'_>,
 ) -> Result<Decision, Error> {
+    let sequence = ctx.session.as_ref().map_or(ctx.sequence, |s| s.actions);
     let Timestamp {
         text: timestamp,
         seconds,
@@ -414,7 +430,7 @@ pub fn evaluate(
             reason: h.reason.into_owned(),
         })
         .collect();
-    Ok(Decision {
+    let mut decision = Decision {
         decision_id,
         action_id,
         decision,
@@ -430,7 +446,21 @@ pub fn evaluate(
         timestamp,
         policy_version: policy.version.clone(),
         policy_hash: policy.hash.clone(),
-    })
+        approval_request: None,
+        approval: None,
+        bypass_id: None,
+        budget: None,
+    };
+    crate::session::apply_bypasses(policy, &mut decision, ctx.bypasses, seconds);
+    if decision.decision == Outcome::RequireApproval {
+        let mut grants = crate::session::presented_grants(&action)?;
+        grants.extend(ctx.grants.iter().cloned());
+        crate::session::apply_grants(policy, &mut decision, &grants, seconds, ctx.grant_key);
+    }
+    if let Some(state) = ctx.session.as_deref_mut() {
+        crate::session::apply(policy, state, &mut decision, &facts, seconds, nanos);
+    }
+    Ok(decision)
 }
 
 #[cfg(test)]

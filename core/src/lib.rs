@@ -21,6 +21,7 @@ pub mod json;
 pub mod outcome;
 pub mod policy;
 pub mod redact;
+pub mod session;
 pub mod tier;
 
 mod canonical;

@@ -17,6 +17,10 @@ fingerprint = "hmac-sha256:" + hex(HMAC-SHA256(b"agent-policy/fingerprint/v1",
               (the secret: the string at the redaction's `location` in the action, from byte
               `start` to `end`; the key is the documented default)
 
+approval_request.fingerprint
+            = "apr_" + hex(SHA-256(canonical {"action": redacted_action without "id" and
+                                              "approval", "effects": effects}))[:24]
+
 The canonical action is compact JSON with object keys sorted. The policy hash is taken from
 the golden document itself (it covers the compiled policy, which this script does not
 recompute); the conformance tests check it against the engine.
@@ -93,6 +97,16 @@ def main():
             print(f"{v['name']}: has {full['action_id']} {full['decision_id']}, "
                   f"the formula gives {action_id} {decision_id}")
             full["action_id"], full["decision_id"] = action_id, decision_id
+        request = full.get("approval_request")
+        if request is not None:
+            action = {k: v for k, v in full["redacted_action"].items() if k not in ("id", "approval")}
+            text = canonical({"action": action, "effects": full["effects"]})
+            expected = "apr_" + hashlib.sha256(text.encode()).hexdigest()[:24]
+            if request["fingerprint"] != expected:
+                bad += 1
+                print(f"{v['name']}: approval fingerprint {request['fingerprint']}, "
+                      f"the formula gives {expected}")
+                request["fingerprint"] = expected
         for r in full.get("redactions", []):
             expected = fingerprint(v["action"], r)
             if r["fingerprint"] != expected:
@@ -104,7 +118,7 @@ def main():
         GOLDENS.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
     elif bad:
         sys.exit(1)
-    print(f"{len(doc['vectors'])} golden documents: ids and fingerprints {'rewritten' if write else 'checked'}")
+    print(f"{len(doc['vectors'])} golden documents: ids, redaction and approval fingerprints {'rewritten' if write else 'checked'}")
 
 
 if __name__ == "__main__":

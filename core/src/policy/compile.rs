@@ -51,6 +51,8 @@ pub struct CompiledRule {
     pub approver_role: Option<String>,
     /// Whether a bypass may change this rule's outcome.
     pub bypassable: bool,
+    /// The n-th match of this rule in one session terminates the session.
+    pub terminate_after: Option<u64>,
     /// The conditions.
     pub cond: Cond,
 }
@@ -122,6 +124,8 @@ pub struct CompiledPolicy {
     pub adapters: Vec<CustomAdapter>,
     /// The secret detectors.
     pub redactor: Redactor,
+    /// Budgets and rate limits, enforced by the session layer.
+    pub session: crate::session::SessionConfig,
     /// `permissions.network.exceptions`, merged: the hosts the policy knows.
     pub known_hosts: HostList,
     /// The documents as decoded (root first, then overrides), for sections later layers read.
@@ -327,6 +331,7 @@ fn user_rule(origin: &str, rule: &Rule) -> Result<CompiledRule, Error> {
             .map_or_else(|| outcome.default_risk(), |r| r.value),
         approver_role: role_for(outcome, rule.approver_role.as_ref()),
         bypassable: rule.bypassable.as_ref().is_none_or(|b| b.value),
+        terminate_after: rule.terminate_after.as_ref().map(|n| n.value),
         cond,
     })
 }
@@ -353,8 +358,14 @@ pub(super) fn implied(
         risk: outcome.default_risk(),
         approver_role: role_for(outcome, None),
         bypassable: true,
+        terminate_after: None,
         cond,
     }
+}
+
+/// Compiles the `match` of a rate limit (deny semantics for command patterns).
+pub(crate) fn compile_rate_limit_match(origin: &str, m: &RuleMatch) -> Result<Cond, Error> {
+    compile_match(origin, m, false)
 }
 
 impl CompiledPolicy {
@@ -559,6 +570,13 @@ impl CompiledPolicy {
                 };
             }
         }
+        let session = match crate::session::SessionConfig::compile(&all_docs) {
+            Ok(s) => s,
+            Err(errors) => {
+                sink.errors.extend(errors);
+                crate::session::SessionConfig::default()
+            }
+        };
         let mut adapters = Vec::new();
         for doc in &all_docs {
             for a in &doc.adapters {
@@ -630,6 +648,7 @@ impl CompiledPolicy {
             escalation,
             adapters,
             redactor,
+            session,
             known_hosts,
             docs: std::iter::once(root).chain(overrides).collect(),
             pack_docs,
@@ -660,6 +679,7 @@ impl CompiledPolicy {
             escalation: EscalationConfig::default(),
             adapters: Vec::new(),
             redactor: Redactor::default(),
+            session: crate::session::SessionConfig::default(),
             known_hosts: HostList::default(),
             docs: Vec::new(),
             pack_docs: Vec::new(),
@@ -743,6 +763,7 @@ impl CompiledPolicy {
                 json!({
                     "id": r.id, "outcome": r.outcome, "reason": r.reason, "risk": r.risk,
                     "approver_role": r.approver_role, "bypassable": r.bypassable,
+                    "terminate_after": r.terminate_after,
                     "match": r.cond.canonical(),
                 })
             })
@@ -765,6 +786,7 @@ impl CompiledPolicy {
             "adapters": self.adapters.len(),
             "known_hosts": self.known_hosts.texts(),
             "redaction": self.redactor.canonical(),
+            "session": self.session.canonical(),
         })
     }
 }

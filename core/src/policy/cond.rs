@@ -227,7 +227,7 @@ impl Cond {
     }
 
     /// The canonical description of the conditions, for the policy hash.
-    pub(super) fn canonical(&self) -> serde_json::Value {
+    pub(crate) fn canonical(&self) -> serde_json::Value {
         use serde_json::{Value, json};
         let mut m = serde_json::Map::new();
         let mut put = |k: &str, v: Value| {

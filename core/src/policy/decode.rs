@@ -34,6 +34,7 @@ const ROOT_KEYS: &[&str] = &[
     "rules",
     "escalation",
     "rate_limits",
+    "budget",
     "redaction",
     "plugins",
     "audit",
@@ -75,6 +76,7 @@ const RULE_KEYS: &[&str] = &[
     "risk",
     "approver_role",
     "bypassable",
+    "terminate_after",
     "examples",
 ];
 const MATCH_KEYS: &[&str] = &[
@@ -563,6 +565,9 @@ impl Decoder<'_> {
         if let Some(n) = f.get("rate_limits") {
             doc.rate_limits = self.each("rate_limits", n, Self::rate_limit);
         }
+        if let Some(n) = f.get("budget") {
+            doc.budget = self.budget("budget", n);
+        }
         if let Some(n) = f.get("redaction") {
             doc.redaction = self.redaction(n);
         }
@@ -886,6 +891,22 @@ impl Decoder<'_> {
             .get("approver_role")
             .and_then(|n| self.nonempty_string("approver_role", n));
         let bypassable = f.get("bypassable").and_then(|n| self.bool("bypassable", n));
+        let terminate_after = f
+            .get("terminate_after")
+            .and_then(|n| self.u64("terminate_after", n))
+            .and_then(|n| {
+                if n.value == 0 {
+                    self.report(
+                        ErrorCode::PolicyBadValue,
+                        n.span,
+                        "'terminate_after' must be at least 1".to_owned(),
+                        "write 1 to terminate on the first match, 2 on the first repeat".to_owned(),
+                    );
+                    None
+                } else {
+                    Some(n)
+                }
+            });
         let examples = f
             .get("examples")
             .and_then(|n| self.examples(&format!("{section}.examples"), n));
@@ -898,6 +919,7 @@ impl Decoder<'_> {
             risk,
             approver_role,
             bypassable,
+            terminate_after,
             examples,
         })
     }

@@ -32,6 +32,8 @@ pub struct PolicyDoc {
     pub escalation: Option<Escalation>,
     /// `rate_limits`.
     pub rate_limits: Vec<RateLimit>,
+    /// `budget`: limits for every session, whatever its agent type.
+    pub budget: Option<Budget>,
     /// `redaction`.
     pub redaction: Option<RedactionConfig>,
     /// `plugins`.
@@ -188,6 +190,8 @@ pub struct Rule {
     pub approver_role: Option<Spanned<String>>,
     /// `bypassable`: default true; false means no bypass ever changes this rule's outcome.
     pub bypassable: Option<Spanned<bool>>,
+    /// `terminate_after`: the n-th match of this rule in one session terminates the session.
+    pub terminate_after: Option<Spanned<u64>>,
     /// `examples`: actions checked at load.
     pub examples: Option<Examples>,
 }
