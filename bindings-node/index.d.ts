@@ -136,6 +136,14 @@ export interface Decision {
   timestamp: string
   policy_version: string
   policy_hash: string
+  /** On `require_approval`: what an approver must grant. */
+  approval_request?: { fingerprint: string; approver_role: string }
+  /** The grant that turned `require_approval` into `allow`. */
+  approval?: { fingerprint: string; role: string; approver: string; expires_at: string }
+  /** The bypass record that lifted a deny. */
+  bypass_id?: string
+  /** The session budget that ran out. */
+  budget?: { limit: string; used: number; allowed: number }
 }
 
 /** One policy source merged into the root policy. */

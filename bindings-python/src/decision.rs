@@ -144,6 +144,30 @@ impl PyDecision {
         &self.inner.policy_hash
     }
 
+    /// What an approver must grant (`{fingerprint, approver_role}`), on `require_approval`.
+    #[getter]
+    fn approval_request<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        field(py, &self.inner.approval_request)
+    }
+
+    /// The grant that turned `require_approval` into `allow`, if one did.
+    #[getter]
+    fn approval<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        field(py, &self.inner.approval)
+    }
+
+    /// The bypass record that lifted a deny, if one did.
+    #[getter]
+    fn bypass_id(&self) -> Option<&str> {
+        self.inner.bypass_id.as_deref()
+    }
+
+    /// The session budget that ran out (`{limit, used, allowed}`), if one did.
+    #[getter]
+    fn budget<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        field(py, &self.inner.budget)
+    }
+
     /// The canonical decision document: the same bytes on every surface.
     fn to_json(&self, py: Python<'_>) -> PyResult<String> {
         guarded(py, || Ok(Ok(self.inner.to_json())))

@@ -96,3 +96,27 @@ def test_repr_says_what_was_decided_and_why(decision):
     assert text.startswith("<Decision require_approval")
     assert "migrations-need-a-dba" in text and decision.decision_id in text
     assert AWS_KEY not in text and AWS_KEY not in str(decision)
+
+
+def test_an_approval_round_trip_through_a_presented_grant():
+    engine = Engine.from_str(
+        'version: "1"\ndefault: allow\nconstraints:\n  require_human_approval:\n'
+        "    - {file_pattern: package.json, approver_role: lead}\n"
+    )
+    action = {"tool": "Write", "args": {"file_path": "package.json", "content": "{}"}}
+    asked = engine.evaluate(action, NOW)
+    assert asked.decision == "require_approval"
+    request = asked.approval_request
+    assert request["approver_role"] == "lead" and request["fingerprint"].startswith("apr_")
+    assert asked.approval is None and asked.bypass_id is None and asked.budget is None
+    grant = {
+        "fingerprint": request["fingerprint"],
+        "role": "lead",
+        "approver": "alice",
+        "expires_at": "2026-11-22T11:00:00Z",
+    }
+    approved = engine.evaluate({**action, "approval": {"grants": [grant]}}, NOW)
+    assert approved.decision == "allow"
+    assert approved.approval["approver"] == "alice"
+    wrong_role = engine.evaluate({**action, "approval": {"grants": [{**grant, "role": "intern"}]}}, NOW)
+    assert wrong_role.decision == "require_approval"

@@ -74,6 +74,10 @@ export interface Decision {
   timestamp: string;
   policy_version: string;
   policy_hash: string;
+  approval_request?: { fingerprint: string; approver_role: string };
+  approval?: { fingerprint: string; role: string; approver: string; expires_at: string };
+  bypass_id?: string;
+  budget?: { limit: string; used: number; allowed: number };
 }
 
 /** What `redact` returns. */

@@ -8,6 +8,10 @@
 //! per-kind table to stderr and asserts, over the kinds the engine has, recall >= 97 %, a
 //! false-positive rate <= 2 %, and that no secret the engine found survives in the redacted
 //! text. See `tests/redaction/README.md`.
+//!
+//! With `AGENT_POLICY_CORPUS_OUT=<dir>` set, the test also writes the snippets it scores to
+//! `<dir>/corpus.json` (see [`export_if_asked`]), so that the benchmark under
+//! `tests/redaction/bench/` scores other secret scanners on exactly the same corpus.
 
 #![allow(
     clippy::unwrap_used,
@@ -1754,6 +1758,69 @@ fn accepted(expected: &str, reported: &str) -> bool {
 const ALIASES: &[(&str, &str)] = &[];
 
 // ---------------------------------------------------------------------------------------------
+// Export for the benchmark.
+
+/// The variable naming the directory the corpus is exported to.
+const EXPORT_VAR: &str = "AGENT_POLICY_CORPUS_OUT";
+
+/// When [`EXPORT_VAR`] is set, writes `corpus.json` into the directory it names: every
+/// positive with its expected kind, context and the byte span of its secret in the snippet,
+/// and every negative with its family and whether it is counted. Only the benchmark sets the
+/// variable; the repository never holds the written file.
+fn export_if_asked(
+    positives: &[Positive],
+    negatives: &[Negative],
+    engine_kinds: &BTreeSet<String>,
+) {
+    let Some(dir) = std::env::var_os(EXPORT_VAR) else {
+        return;
+    };
+    let dir = Path::new(&dir);
+    let positives: Vec<serde_json::Value> = positives
+        .iter()
+        .map(|p| {
+            let start = p
+                .text
+                .find(&p.secret)
+                .expect("the secret is in its snippet");
+            serde_json::json!({
+                "kind": p.kind,
+                "context": p.context,
+                "engine_has_kind": engine_kinds.contains(p.kind),
+                "start": start,
+                "end": start + p.secret.len(),
+                "text": p.text,
+            })
+        })
+        .collect();
+    let negatives: Vec<serde_json::Value> = negatives
+        .iter()
+        .map(|n| {
+            serde_json::json!({
+                "family": n.family,
+                "kind": n.kind,
+                "counted": !UNCOUNTED_FAMILIES.iter().any(|(f, _)| *f == n.family),
+                "source_line": n.line,
+                "text": n.text,
+            })
+        })
+        .collect();
+    let document = serde_json::json!({
+        "seed": format!("{SEED:#x}"),
+        "positives": positives,
+        "negatives": negatives,
+    });
+    std::fs::create_dir_all(dir).expect("create the export directory");
+    let path = dir.join("corpus.json");
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&document).expect("serialise corpus"),
+    )
+    .expect("write corpus.json");
+    eprintln!("redaction corpus exported to {}", path.display());
+}
+
+// ---------------------------------------------------------------------------------------------
 // The test.
 
 #[derive(Debug, Default)]
@@ -1773,6 +1840,7 @@ fn redaction_corpus_recall_and_false_positives() {
     let engine_kinds = engine_kinds();
     let positives = positives();
     let negatives = negatives();
+    export_if_asked(&positives, &negatives, &engine_kinds);
     let mut spec_kinds: Vec<&str> = positives.iter().map(|p| p.kind).collect();
     spec_kinds.dedup();
 

@@ -338,9 +338,10 @@ struct Prefilter {
     /// answer "does any keyword occur" several times faster than the automaton; `None` where
     /// the target has no SIMD searcher or a keyword is too long for [`LOWERCASE_CHUNK`].
     packed: Option<packed::Searcher>,
-    /// Where `packed` cannot be built (more than 64 keywords): a case-sensitive DFA of the
-    /// (lowercase) keywords, run on lowercased copies of the text like `packed`; about twice
-    /// as fast as the case-insensitive automaton.
+    /// A case-sensitive DFA of the (lowercase) keywords, run on lowercased copies of the text
+    /// like `packed`: about twice as fast as the case-insensitive automaton. It answers "which
+    /// keywords occur" (`active`) always, and "does any occur" where `packed` cannot be built
+    /// (more than 64 keywords).
     lower: Option<AhoCorasick>,
     /// Length in bytes of the longest keyword.
     longest: usize,
@@ -397,7 +398,7 @@ impl Prefilter {
         let packed = chunked
             .then(|| packed::Searcher::new(keywords.iter()))
             .flatten();
-        let lower = (chunked && packed.is_none())
+        let lower = chunked
             .then(|| {
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
@@ -467,7 +468,36 @@ impl Prefilter {
         for &i in &self.always {
             enable(i, &mut remaining);
         }
-        if let Some(ac) = &self.automaton {
+        if let Some(lower) = &self.lower {
+            // Keywords are lowercase: search lowercased copies of the text, one chunk at a
+            // time (chunks overlap by `longest - 1` bytes, see `Prefilter::new`).
+            let bytes = text.as_bytes();
+            let mut chunk = [0u8; LOWERCASE_CHUNK];
+            let mut start = 0;
+            while remaining > 0 {
+                let end = bytes.len().min(start + LOWERCASE_CHUNK);
+                let (Some(part), Some(buf)) = (bytes.get(start..end), chunk.get_mut(..end - start))
+                else {
+                    break;
+                };
+                buf.copy_from_slice(part);
+                buf.make_ascii_lowercase();
+                for m in lower.find_overlapping_iter(&*buf) {
+                    for &i in self
+                        .owners
+                        .get(m.pattern().as_usize())
+                        .into_iter()
+                        .flatten()
+                    {
+                        enable(i, &mut remaining);
+                    }
+                }
+                if end == bytes.len() {
+                    break;
+                }
+                start = end - (self.longest - 1);
+            }
+        } else if let Some(ac) = &self.automaton {
             for m in ac.find_overlapping_iter(text) {
                 for &i in self
                     .owners
@@ -657,7 +687,7 @@ impl Redactor {
             secrets: Vec::new(),
             path: String::from("$"),
         };
-        let redacted = walk.value(value, None);
+        let redacted = walk.value(value, None, None);
         let secrets = FoundSecrets::new(walk.secrets);
         (redacted, walk.findings, secrets)
     }
@@ -712,15 +742,30 @@ impl Redactor {
 
     /// Replaces every secret in `text`; `location` is the JSON path reported in findings.
     pub fn redact_text(&self, text: &str, location: &str) -> (String, Vec<Redaction>) {
+        if self.prefilter.always.is_empty() && !self.prefilter.any_keyword(text) {
+            // INVARIANT: every detector has keywords and none occurs: nothing can match.
+            return (text.to_owned(), Vec::new());
+        }
         let mut findings = Vec::new();
         let mut secrets = Vec::new();
-        let redacted = self.redact_str(text, location, None, &mut findings, &mut secrets);
+        let redacted = self.redact_str(text, location, None, None, &mut findings, &mut secrets);
         (redacted.unwrap_or_else(|| text.to_owned()), findings)
     }
 
     /// The secrets in `text`, overlaps resolved, in order of start. `keyed` is the kind the
-    /// enclosing JSON key announces for the whole string, if any.
-    fn scan(&self, text: &str, keyed: Option<&'static str>) -> Vec<Candidate> {
+    /// enclosing JSON key announces for the whole string, if any; `member` is the name of the
+    /// object member the string is the value of.
+    ///
+    /// A member's value is also scanned in its member's context, as `<name>=<value>`: detectors
+    /// that recognise a secret by the name it is assigned to (`DD_APP_KEY=…`,
+    /// `private_key_id=…`) then find it in `{"DD_APP_KEY": "…"}` exactly as in `.env` text.
+    /// Only findings inside the value count; the name itself is scanned as a key.
+    fn scan(
+        &self,
+        text: &str,
+        keyed: Option<&'static str>,
+        member: Option<&str>,
+    ) -> Vec<Candidate> {
         let mut found = Vec::new();
         if !self.detectors.is_empty() && !text.is_empty() {
             let active = self.prefilter.active(text, self.detectors.len());
@@ -728,6 +773,32 @@ impl Redactor {
                 if on {
                     d.find(text, rank, &mut found);
                 }
+            }
+            if let Some(name) = member {
+                let mut context = String::with_capacity(name.len() + 1 + text.len());
+                context.push_str(name);
+                context.push('=');
+                let offset = context.len();
+                context.push_str(text);
+                let active = self.prefilter.active(&context, self.detectors.len());
+                let mut in_context = Vec::new();
+                for (rank, (d, on)) in self.detectors.iter().zip(active).enumerate() {
+                    if on {
+                        d.find(&context, rank, &mut in_context);
+                    }
+                }
+                // INVARIANT: `context[offset..]` is `text`, so a span starting at or after
+                // `offset` shifted back by `offset` is a span of `text` on char boundaries.
+                found.extend(
+                    in_context
+                        .into_iter()
+                        .filter(|c| c.start >= offset)
+                        .map(|c| Candidate {
+                            start: c.start - offset,
+                            end: c.end - offset,
+                            ..c
+                        }),
+                );
             }
         }
         if let Some(kind) = keyed {
@@ -748,10 +819,11 @@ impl Redactor {
         text: &str,
         location: &str,
         keyed: Option<&'static str>,
+        member: Option<&str>,
         findings: &mut Vec<Redaction>,
         secrets: &mut Vec<(String, String)>,
     ) -> Option<String> {
-        let found = self.scan(text, keyed);
+        let found = self.scan(text, keyed, member);
         if found.is_empty() {
             return None;
         }
@@ -826,8 +898,9 @@ struct Walk<'r> {
 }
 
 impl Walk<'_> {
-    /// The redacted copy of `value`; `keyed` is the kind its key announces.
-    fn value(&mut self, value: &Value, keyed: Option<&'static str>) -> Value {
+    /// The redacted copy of `value`; `keyed` is the kind its key announces; `member` the
+    /// name of the member it is the value of.
+    fn value(&mut self, value: &Value, keyed: Option<&'static str>, member: Option<&str>) -> Value {
         match value {
             Value::String(s) => {
                 let keyed = keyed.filter(|_| self.redactor.keyed).and_then(|kind| {
@@ -844,6 +917,7 @@ impl Walk<'_> {
                     s,
                     &path,
                     keyed,
+                    member,
                     &mut self.findings,
                     &mut self.secrets,
                 ) {
@@ -856,7 +930,7 @@ impl Walk<'_> {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     self.path.push_str(&format!("[{i}]"));
-                    out.push(self.value(item, None));
+                    out.push(self.value(item, None, None));
                     self.path.truncate(len);
                 }
                 Value::Array(out)
@@ -881,7 +955,7 @@ impl Walk<'_> {
             let mut key_findings = Vec::new();
             let redacted_key =
                 self.redactor
-                    .redact_str(key, "", None, &mut key_findings, &mut self.secrets);
+                    .redact_str(key, "", None, None, &mut key_findings, &mut self.secrets);
             let mut new_key = redacted_key.unwrap_or_else(|| key.clone());
             if out.contains_key(&new_key) {
                 // Two keys redacted to the same marker: keep both members.
@@ -899,7 +973,7 @@ impl Walk<'_> {
             }
             let keyed = detectors::secret_key_kind(key)
                 .or_else(|| named_kind.filter(|_| VALUE_MEMBERS.contains(&key.as_str())));
-            let redacted = self.value(child, keyed);
+            let redacted = self.value(child, keyed, Some(key));
             self.path.truncate(len);
             out.insert(new_key, redacted);
         }

@@ -1121,3 +1121,41 @@ fn key_names_announce_secrets_whatever_their_case_and_punctuation() {
         );
     }
 }
+
+#[test]
+fn secrets_named_by_their_member_are_found_in_json_as_in_env_text() {
+    let r = builtin();
+    let cases = [
+        (
+            "DD_APP_KEY",
+            ["b94cd18be54a8455", "7084f6a0a5c7bc161ed73cbe"].concat(),
+            "datadog-app-key",
+        ),
+        (
+            "deepseek_key",
+            ["sk-81f4f333bd3e", "8ec4ad529025bb503bdb"].concat(),
+            "deepseek-api-key",
+        ),
+        (
+            "private_key_id",
+            ["cb6dec814b843c99", "ecb4c2f2de45ac7b5b88608a"].concat(),
+            "gcp-service-account-key-id",
+        ),
+    ];
+    for (name, secret, kind) in cases {
+        // As a line of text: the reference.
+        let (_, in_text) = r.redact_text(&format!("{name}={secret}"), "$");
+        assert_eq!(in_text.len(), 1, "{name} in text");
+        assert_eq!(in_text[0].kind, kind);
+        // As a JSON member: the same kind, the span of the value.
+        let (redacted, found) = r.redact_value(&json!({ name: secret.clone() }));
+        assert_eq!(found.len(), 1, "{name} in json: {found:?}");
+        assert_eq!(found[0].kind, kind);
+        assert_eq!((found[0].start, found[0].end), (0, secret.len()));
+        assert_eq!(found[0].location, format!("$.{name}"));
+        assert!(!redacted.to_string().contains(&secret));
+    }
+    // The member's name alone does not make an ordinary value a secret.
+    let (_, found) = r.redact_value(&json!({"DD_APP_KEY_HELP": "see the docs"}));
+    assert!(found.is_empty(), "{found:?}");
+}
