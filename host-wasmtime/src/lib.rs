@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+pub mod audit;
 pub mod clock;
 pub mod error;
 pub mod exit_code;
@@ -25,6 +26,7 @@ pub mod ffi;
 pub mod host_config;
 pub mod input;
 pub mod policy_files;
+pub mod state;
 
 pub use error::{HostError, IoCode};
 pub use policy_files::{LoadedPolicy, load_policy};

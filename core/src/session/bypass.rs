@@ -77,13 +77,26 @@ impl Bypass {
             .iter()
             .map(|p| Spanned::new(p.clone(), Span::default()))
             .collect();
-        let paths = PathSet::compile("<bypass>", &spanned).ok();
+        // Each entry on its own: one entry that is no glob must not drop the others.
+        let globs: Vec<Spanned<String>> = spanned
+            .into_iter()
+            .filter(|p| PathSet::compile("<bypass>", std::slice::from_ref(p)).is_ok())
+            .collect();
+        let paths = if globs.is_empty() {
+            None
+        } else {
+            PathSet::compile("<bypass>", &globs).ok()
+        };
         let commands: Vec<CommandPattern> = self
             .allow
             .iter()
             .filter_map(|p| CommandPattern::parse(p).ok())
             .collect();
-        if paths.is_none() && commands.is_empty() {
+        let unusable = self.allow.iter().find(|p| {
+            PathSet::compile("<bypass>", &[Spanned::new((*p).clone(), Span::default())]).is_err()
+                && CommandPattern::parse(p).is_err()
+        });
+        if unusable.is_some() || (paths.is_none() && commands.is_empty()) {
             return Err(Error::new(
                 ErrorCode::ActionBadValue,
                 format!(
@@ -203,6 +216,10 @@ pub(crate) fn apply(
         };
         if rest == Outcome::RequireApproval && decision.approver_role.is_none() {
             decision.approver_role = Some(crate::policy::compile::DEFAULT_APPROVER_ROLE.to_owned());
+        }
+        if decision.policy_ids.is_empty() {
+            // Nothing else decided: the bypass did.
+            decision.policy_ids = vec![record.id.clone()];
         }
         decision.bypass_id = Some(record.id.clone());
         return;

@@ -193,31 +193,6 @@ pub(crate) fn apply(
 ) {
     let now_ms = millis(now_seconds, now_nanos);
     state.actions = state.actions.saturating_add(1);
-    if let Some(t) = &state.terminated {
-        let reason = format!(
-            "the session was terminated at {} by {}: {}",
-            t.at, t.rule_id, t.reason
-        );
-        decision.decision = Outcome::Terminate;
-        decision.policy_ids = vec![t.rule_id.clone()];
-        decision.reason = format!("every action of a terminated session is terminated: {reason}");
-        decision.risk_score = decision.risk_score.max(Outcome::Terminate.default_risk());
-        decision.approver_role = None;
-        decision.approval_request = None;
-        decision.approval = None;
-        decision.bypass_id = None;
-        decision.budget = t.budget.clone();
-        return;
-    }
-    let started_ms = match &state.started_at {
-        Some(t) => crate::evaluate::parse_timestamp(t)
-            .map(|t| millis(t.seconds, t.nanos))
-            .unwrap_or(now_ms),
-        None => {
-            state.started_at = Some(decision.timestamp.clone());
-            now_ms
-        }
-    };
     // Count what this action does.
     let count = |kind: EffectKind| {
         u64::try_from(decision.effects.iter().filter(|e| e.kind == kind).count()).unwrap_or(0)
@@ -236,6 +211,30 @@ pub(crate) fn apply(
         .credential_requests
         .saturating_add(count(EffectKind::CredentialRequest));
 
+    if let Some(t) = &state.terminated {
+        decision.decision = Outcome::Terminate;
+        decision.policy_ids = vec![t.rule_id.clone()];
+        decision.reason = format!(
+            "every action of a terminated session is terminated; it ended at {}: {}",
+            t.at, t.reason
+        );
+        decision.risk_score = decision.risk_score.max(Outcome::Terminate.default_risk());
+        decision.approver_role = None;
+        decision.approval_request = None;
+        decision.approval = None;
+        decision.bypass_id = None;
+        decision.budget = t.budget.clone();
+        return;
+    }
+    let started_ms = match &state.started_at {
+        Some(t) => crate::evaluate::parse_timestamp(t)
+            .map(|t| millis(t.seconds, t.nanos))
+            .unwrap_or(now_ms),
+        None => {
+            state.started_at = Some(decision.timestamp.clone());
+            now_ms
+        }
+    };
     // Budgets.
     let budget = policy.session.budget_for(facts.agent_type);
     for dimension in DIMENSIONS {

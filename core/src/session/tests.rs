@@ -363,8 +363,7 @@ const BYPASSABLE: &str = "version: '1'\ndefault: allow\nextends: [defaults/codin
 fn a_bypass_lifts_a_deny_on_the_paths_and_commands_it_names_until_it_expires() {
     let e = engine(BYPASSABLE);
     let now = at(0);
-    let edit =
-        json!({"tool": "Write", "args": {"file_path": "locked/data.yml", "content": "x"}});
+    let edit = json!({"tool": "Write", "args": {"file_path": "locked/data.yml", "content": "x"}});
     assert_eq!(
         e.evaluate(&Request::new(&edit, &now)).unwrap().decision,
         Outcome::Deny

@@ -1,13 +1,23 @@
 //! `agent-policy check`: decide one action and print the decision document.
+//!
+//! With `--state-dir DIR`, the unexpired approval grants and bypass records stored there
+//! apply. With `--session ID` (and `--state-dir DIR`, else `$AGENT_POLICY_STATE_DIR`), the
+//! action is decided in that session: its stored state is read, the decision made and the
+//! state written back under the session's lock, so budgets, rate limits and escalation count
+//! across calls, also concurrent ones. With `--audit-log FILE`, the decision is appended to
+//! the hash-chained audit log before it is printed.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use agent_policy_core::Request;
+use agent_policy_host::audit::{AuditContext, AuditLog, AuditOptions};
 use agent_policy_host::input::{self, InputSource};
+use agent_policy_host::state::StateDir;
 use agent_policy_host::{clock, exit_code};
 use clap::{Args, ValueEnum};
 
+use super::session::{check_session_id, state_dir};
 use super::{Failure, Ui, engine_for, render};
 
 /// Arguments of `check`.
@@ -30,6 +40,21 @@ pub(super) struct CheckArgs {
     /// Exit 3 on deny or terminate and 2 on require_approval (0 otherwise).
     #[arg(long)]
     exit_code: bool,
+    /// The agent session the action belongs to: its budgets, rate limits and escalation
+    /// count across calls (needs a state directory).
+    #[arg(long, value_name = "ID")]
+    session: Option<String>,
+    /// The state directory: sessions, approval grants, bypass records (created if missing).
+    /// With --session, the default is $AGENT_POLICY_STATE_DIR.
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// Append the decision (blocked ones too) to this hash-chained audit log (JSON Lines,
+    /// created if missing; its directory must exist). Verify it with `audit verify FILE`.
+    #[arg(long, value_name = "FILE")]
+    audit_log: Option<PathBuf>,
+    /// With --audit-log: flush each line to disk before answering.
+    #[arg(long, requires = "audit_log")]
+    audit_fsync: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -48,6 +73,13 @@ pub(super) fn run(args: &CheckArgs, ui: &mut Ui) -> Result<i32, Failure> {
             "pass --action FILE, or pipe the action's JSON to standard input",
         ));
     }
+    if let Some(id) = &args.session {
+        check_session_id(id)?;
+    }
+    let state: Option<StateDir> = match (&args.session, &args.state_dir) {
+        (None, None) => None,
+        (_, dir) => Some(state_dir(dir.as_ref(), "--session")?),
+    };
     let engine = engine_for(args.policy.as_ref())?;
     let source = InputSource::from_arg(args.action.as_deref());
     let origin = source.name();
@@ -55,7 +87,37 @@ pub(super) fn run(args: &CheckArgs, ui: &mut Ui) -> Result<i32, Failure> {
     let value = input::parse_json_strict(&text, &origin, 1)?;
     let timed = input::unwrap_envelope(value, &origin, 1)?;
     let now = clock::resolve(timed.now.as_deref(), args.now.as_deref());
-    let decision = engine.evaluate(&Request::new(&timed.action, &now))?;
+    let (grants, bypasses) = match &state {
+        Some(dir) => {
+            clock::check_timestamp(&now, "now")?;
+            (dir.active_grants(&now)?, dir.active_bypasses(&now)?)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let mut request = Request::new(&timed.action, &now);
+    request.grants = &grants;
+    request.bypasses = &bypasses;
+    let decision = match (&state, &args.session) {
+        (Some(dir), Some(id)) => dir.update_session(id, |session| {
+            Ok(engine.evaluate_in_session(&request, session)?)
+        })?,
+        _ => engine.evaluate(&request)?,
+    };
+    // The decision is logged before it is printed: when the log cannot be written, the
+    // command fails rather than answer without a trace.
+    if let Some(path) = &args.audit_log {
+        let mut log = AuditLog::open(
+            path,
+            AuditOptions {
+                fsync: args.audit_fsync,
+            },
+        )?;
+        let context = match &args.session {
+            Some(id) => AuditContext::session(id.clone()),
+            None => AuditContext::default(),
+        };
+        log.append(&decision, &context)?;
+    }
     match args.format {
         CheckFormat::Json => ui.line(&decision.to_json())?,
         CheckFormat::Text => {

@@ -2,11 +2,16 @@
 //! detection) and the mapping of failures to messages and exit codes. Each subcommand lives
 //! in its own module.
 
+mod approvals;
+mod approve;
+mod audit;
+mod bypass;
 mod check;
 mod lint;
 mod redact;
 mod render;
 mod replay;
+mod session;
 
 use std::io::{BufWriter, IsTerminal, Stderr, Stdout, Write};
 use std::path::PathBuf;
@@ -33,6 +38,16 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Replace the secrets in standard input by markers.
     Redact(redact::RedactArgs),
+    /// Work with the tamper-evident audit log (`audit verify FILE`).
+    Audit(audit::AuditArgs),
+    /// Grant approval for one require_approval decision (by its fingerprint), for a while.
+    Approve(approve::ApproveArgs),
+    /// List the approval grants of a state directory (`approvals list`).
+    Approvals(approvals::ApprovalsArgs),
+    /// Record a time-limited, reasoned bypass of denies for named paths or commands.
+    Bypass(bypass::BypassArgs),
+    /// Record a model turn of a session, or show a session's state.
+    Session(session::SessionArgs),
 }
 
 /// Parses the command line, runs the command and returns the process exit code.
@@ -56,6 +71,11 @@ pub fn run() -> i32 {
         Command::Lint(args) => lint::run(&args, &mut ui),
         Command::Replay(args) => replay::run(&args, &mut ui),
         Command::Redact(args) => redact::run(&args, &mut ui),
+        Command::Audit(args) => audit::run(&args, &mut ui),
+        Command::Approve(args) => approve::run(&args, &mut ui),
+        Command::Approvals(args) => approvals::run(&args, &mut ui),
+        Command::Bypass(args) => bypass::run(&args, &mut ui),
+        Command::Session(args) => session::run(&args, &mut ui),
     };
     let result = result.and_then(|code| ui.flush().map(|()| code));
     match result {
