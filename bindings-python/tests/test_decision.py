@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from agent_policy import Engine
+
 from conftest import AWS_KEY, NOW
 
 FIELDS = [
@@ -35,7 +37,8 @@ def decision(engine):
 
 def test_the_json_has_every_field_in_spec_order(decision):
     text = decision.to_json()
-    assert list(json.loads(text)) == FIELDS
+    # The decision requires approval: the approval request follows the SPEC §4 fields.
+    assert list(json.loads(text)) == FIELDS + ["approval_request"]
     assert ", " not in text.split('"reason"')[0]  # compact
 
 

@@ -544,8 +544,14 @@ fn peak_rss_redacting(megabytes: usize) -> u64 {
 #[cfg(target_os = "linux")]
 #[test]
 fn input_larger_than_memory_allows_is_streamed() {
+    // What the process needs whatever its input (the binary, the compiled detectors), then
+    // what 32 MiB of input adds to it: streaming keeps that far below the input's size.
+    let baseline = peak_rss_redacting(1);
     let peak = peak_rss_redacting(32);
-    assert!(peak < 24 * 1024, "peak resident set {peak} KiB for 32 MiB");
+    assert!(
+        peak.saturating_sub(baseline) < 8 * 1024,
+        "peak resident set {peak} KiB for 32 MiB, {baseline} KiB for 1 MiB"
+    );
 }
 
 #[cfg(target_os = "linux")]

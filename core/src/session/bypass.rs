@@ -96,14 +96,22 @@ impl Bypass {
             PathSet::compile("<bypass>", &[Spanned::new((*p).clone(), Span::default())]).is_err()
                 && CommandPattern::parse(p).is_err()
         });
-        if unusable.is_some() || (paths.is_none() && commands.is_empty()) {
+        if let Some(entry) = unusable {
             return Err(Error::new(
                 ErrorCode::ActionBadValue,
                 format!(
-                    "bypass '{}' has an allow entry that is neither a path glob nor a command \
-                     pattern",
+                    "bypass '{}': '{entry}' is neither a path glob nor a command pattern",
                     self.id
                 ),
+            )
+            .with_help(
+                "write a glob such as `config/auth/**` or a command such as `git push --force`",
+            ));
+        }
+        if paths.is_none() && commands.is_empty() {
+            return Err(Error::new(
+                ErrorCode::ActionBadValue,
+                format!("bypass '{}' allows nothing usable", self.id),
             )
             .with_help(
                 "write a glob such as `config/auth/**` or a command such as `git push --force`",
