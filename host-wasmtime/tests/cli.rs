@@ -9,61 +9,24 @@
 )]
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
+use support::{Run, TempDir, run, run_env};
+
+mod support;
 
 const NOW: &str = "2026-11-22T10:00:00Z";
 /// The key the example session leaks in a `Write`; it must never be printed back.
 const LEAKED_KEY: &str = concat!("sk_live_", "7tQm2VxK9pLw4RzN8bYc3HdF");
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn agent_policy(args: &[&str], stdin: Option<&str>) -> Run {
-    agent_policy_with_env(args, stdin, &[])
+    run(args, stdin)
 }
 
-/// [`agent_policy`] with extra environment variables; the host's configuration variables are
-/// otherwise unset, whatever the environment of the test run.
 fn agent_policy_with_env(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_agent-policy"));
-    command
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("AGENT_POLICY_FINGERPRINT_KEY")
-        .env_remove("AGENT_POLICY_FINGERPRINT_KEY_FILE")
-        .envs(env.iter().copied())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("the binary runs");
-    if let Some(text) = stdin {
-        // The binary may exit before reading its input (a bad option): ignore a closed pipe.
-        let _ = child.stdin.take().unwrap().write_all(text.as_bytes());
-    }
-    let output = child.wait_with_output().unwrap();
-    let run = Run {
-        code: output.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "panic in {args:?}: {}",
-        run.stderr
-    );
-    run
+    run_env(args, stdin, env)
 }
 
 fn repo_file(relative: &str) -> String {
@@ -72,36 +35,6 @@ fn repo_file(relative: &str) -> String {
         .join(relative)
         .display()
         .to_string()
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "agent-policy-cli-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn put(&self, relative: &str, text: &str) -> String {
-        let path = self.0.join(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn decision_of(run: &Run) -> Value {
@@ -149,7 +82,7 @@ fn check_exit_code_is_2_for_approval_and_0_for_ordinary_work() {
 
 #[test]
 fn check_reads_the_action_from_a_file_and_is_deterministic() {
-    let t = TempDir::new();
+    let t = TempDir::new("cli-test");
     let action = t.put("action.json", READ_ENV);
     let first = agent_policy(&["check", "--action", &action, "--now", NOW], None);
     let second = agent_policy(&["check", "--action", &action, "--now", NOW], None);
@@ -249,7 +182,7 @@ fn usage_errors_exit_64_and_help_exits_0() {
 
 #[test]
 fn lint_reports_a_typo_with_file_line_column_code_and_help() {
-    let t = TempDir::new();
+    let t = TempDir::new("cli-test");
     let policy = t.put(
         "policy.yml",
         "version: \"1\"\nextends: [defaults/coding-agent]\ndefault: allow\npermissions:\n  \
@@ -270,7 +203,7 @@ fn lint_reports_a_typo_with_file_line_column_code_and_help() {
 
 #[test]
 fn lint_confirms_a_good_policy_in_one_line() {
-    let t = TempDir::new();
+    let t = TempDir::new("cli-test");
     let policy = t.put(
         ".agent-policy.yml",
         "version: \"1\"\nextends: [defaults/coding-agent]\ndefault: allow\n",
@@ -294,7 +227,7 @@ fn lint_loads_the_example_policy() {
 
 #[test]
 fn lint_without_a_policy_file_says_which_file_is_missing() {
-    let t = TempDir::new();
+    let t = TempDir::new("cli-test");
     let run = {
         let mut command = Command::new(env!("CARGO_BIN_EXE_agent-policy"));
         let output = command
@@ -440,7 +373,7 @@ const GIT_STATUS_LINE: &str = r#"{"tool":"Bash","args":{"command":"git status"}}
 
 #[test]
 fn overrides_in_subdirectories_are_found_and_merged() {
-    let t = TempDir::new();
+    let t = TempDir::new("cli-test");
     let root = t.put(
         ".agent-policy.yml",
         "version: \"1\"\nextends: [defaults/coding-agent]\ndefault: allow\n",
@@ -527,7 +460,7 @@ fn the_fingerprint_key_is_host_configuration() {
     ));
     assert_ne!(keyed, default);
     // The same key from a file (with a trailing newline) gives the same fingerprint.
-    let dir = TempDir::new();
+    let dir = TempDir::new("cli-test");
     let file = dir.put("key", &format!("{key}\n"));
     let from_file = fingerprint(&agent_policy_with_env(
         &json,

@@ -14,27 +14,16 @@
 )]
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
+use support::{Run, TempDir};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
+mod support;
 
 fn command(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_agent-policy"));
-    command
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("AGENT_POLICY_FINGERPRINT_KEY")
-        .env_remove("AGENT_POLICY_FINGERPRINT_KEY_FILE")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    let mut command = support::command(args, &[]);
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
     command
 }
 
@@ -436,7 +425,7 @@ fn invalid_utf8_becomes_the_replacement_character() {
 
 #[test]
 fn a_bad_policy_is_reported_with_its_position_and_nothing_is_printed() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("redact-test");
     let policy = dir.put(
         "policy.yml",
         "version: \"1\"\nredaction:\n  rules:\n    - id: acme\n      pattern: \"acme_[a-z\"\n      keywords: [acme_]\n",
@@ -454,7 +443,7 @@ fn a_bad_policy_is_reported_with_its_position_and_nothing_is_printed() {
 #[cfg(unix)]
 #[test]
 fn unreadable_input_is_a_read_error() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("redact-test");
     let stdin = std::fs::File::open(&dir.0).unwrap();
     let output = command(&["redact"]).stdin(stdin).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -560,33 +549,4 @@ fn input_larger_than_memory_allows_is_streamed() {
 fn two_hundred_mebibytes_are_streamed_in_bounded_memory() {
     let peak = peak_rss_redacting(200);
     assert!(peak < 64 * 1024, "peak resident set {peak} KiB for 200 MiB");
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "agent-policy-redact-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn put(&self, name: &str, text: &str) -> String {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

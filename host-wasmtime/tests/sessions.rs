@@ -10,95 +10,14 @@
     clippy::panic
 )]
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
+use support::{Run, TempDir, run, run_env};
+
+mod support;
 
 const NOW: &str = "2026-11-22T10:00:00Z";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs the binary with the host's configuration variables unset, then `env`.
-fn run_env(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_agent-policy"));
-    command
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env_remove("AGENT_POLICY_STATE_DIR")
-        .env_remove("AGENT_POLICY_GRANT_KEY")
-        .env_remove("AGENT_POLICY_GRANT_KEY_FILE")
-        .env_remove("AGENT_POLICY_FINGERPRINT_KEY")
-        .env_remove("AGENT_POLICY_FINGERPRINT_KEY_FILE")
-        .envs(env.iter().copied())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("the binary runs");
-    if let Some(text) = stdin {
-        let _ = child.stdin.take().unwrap().write_all(text.as_bytes());
-    }
-    let output = child.wait_with_output().unwrap();
-    let run = Run {
-        code: output.status.code().expect("exited, not killed"),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
-    assert!(
-        !run.stderr.contains("panicked"),
-        "panic in {args:?}: {}",
-        run.stderr
-    );
-    run
-}
-
-fn run(args: &[&str], stdin: Option<&str>) -> Run {
-    run_env(args, stdin, &[])
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "agent-policy-sessions-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn put(&self, relative: &str, text: &str) -> String {
-        let path = self.0.join(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    }
-
-    fn path(&self, relative: &str) -> String {
-        self.0.join(relative).display().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The decision document of a successful check.
 fn decision(run: &Run) -> Value {
@@ -135,7 +54,7 @@ const WORKER_READ: &str =
 
 #[test]
 fn a_budgeted_session_allows_ten_tool_calls_then_terminates_for_good() {
-    let t = TempDir::new();
+    let t = TempDir::new("sessions-test");
     let policy = t.put("p.yml", BUDGETED);
     let state = t.path("state");
     let args = ["--session", "s-1", "--state-dir", &state];
@@ -182,7 +101,7 @@ fn a_budgeted_session_allows_ten_tool_calls_then_terminates_for_good() {
 
 #[test]
 fn recorded_turns_and_tokens_count_against_their_budgets() {
-    let t = TempDir::new();
+    let t = TempDir::new("sessions-test");
     let policy = t.put(
         "p.yml",
         "version: '1'\ndefault: allow\nagents:\n  worker:\n    budget: {max_turns: 5, max_tokens: 1000}\n",
@@ -250,7 +169,7 @@ fn fingerprint_of(policy: &str, action: &str) -> String {
 
 #[test]
 fn an_approval_round_trip_allows_exactly_the_approved_action_until_it_expires() {
-    let t = TempDir::new();
+    let t = TempDir::new("sessions-test");
     let policy = t.put("p.yml", APPROVAL);
     let state = t.path("state");
     let with_state = ["--state-dir", state.as_str()];
@@ -335,7 +254,7 @@ fn an_approval_round_trip_allows_exactly_the_approved_action_until_it_expires() 
 
 #[test]
 fn a_grant_never_turns_a_deny_into_an_allow() {
-    let t = TempDir::new();
+    let t = TempDir::new("sessions-test");
     let asking = t.put("ask/p.yml", APPROVAL);
     // The same rules plus a deny of the same file: the action is the same, so is its
     // fingerprint, and the grant for it must not lift the deny.
@@ -357,7 +276,7 @@ fn a_grant_never_turns_a_deny_into_an_allow() {
 
 #[test]
 fn with_a_grant_key_only_grants_that_approve_signed_with_it_count() {
-    let t = TempDir::new();
+    let t = TempDir::new("sessions-test");
     let policy = t.put("p.yml", APPROVAL);
     let fp = fingerprint_of(&policy, WRITE_PACKAGE);
     let key = [("AGENT_POLICY_GRANT_KEY", "a grant key of 32 bytes, or so!")];
@@ -417,7 +336,7 @@ fn write_file(path: &str) -> String {
 
 #[test]
 fn a_bypass_lifts_denies_in_its_scope_until_it_expires_and_never_a_non_bypassable_rule() {
-    let t = TempDir::new();
+    let t = TempDir::new("sessions-test");
     let policy = t.put("p.yml", BYPASSABLE);
     let state = t.path("state");
     let with_state = ["--state-dir", state.as_str()];
@@ -515,7 +434,7 @@ fn a_bypass_lifts_denies_in_its_scope_until_it_expires_and_never_a_non_bypassabl
 
 #[test]
 fn bad_approvals_and_bypasses_are_usage_errors_that_store_nothing() {
-    let t = TempDir::new();
+    let t = TempDir::new("sessions-test");
     let state = t.path("state");
     let fp = "apr_0123456789abcdef01234567";
     for (args, says) in [
@@ -604,7 +523,7 @@ fn bad_approvals_and_bypasses_are_usage_errors_that_store_nothing() {
 fn concurrent_checks_of_one_session_neither_lose_nor_double_count() {
     const PROCESSES: usize = 8;
     const CALLS: usize = 25;
-    let t = TempDir::new();
+    let t = TempDir::new("sessions-test");
     let policy = t.put(
         "p.yml",
         "version: '1'\ndefault: allow\nagents:\n  worker:\n    budget: {max_tool_calls: 150}\n",
@@ -663,7 +582,7 @@ fn concurrent_checks_of_one_session_neither_lose_nor_double_count() {
 
 #[test]
 fn a_hostile_session_id_stays_inside_the_state_directory() {
-    let t = TempDir::new();
+    let t = TempDir::new("sessions-test");
     let policy = t.put("p.yml", BUDGETED);
     let state = t.path("deep/er/state");
     for id in [
@@ -701,7 +620,7 @@ fn a_hostile_session_id_stays_inside_the_state_directory() {
 
 #[test]
 fn a_corrupt_or_future_state_file_is_an_error_naming_it_and_is_left_alone() {
-    let t = TempDir::new();
+    let t = TempDir::new("sessions-test");
     let policy = t.put("p.yml", BUDGETED);
     let state = t.path("state");
     let target = ["--session", "s", "--state-dir", state.as_str()];
@@ -752,7 +671,7 @@ fn a_corrupt_or_future_state_file_is_an_error_naming_it_and_is_left_alone() {
 
 #[test]
 fn a_session_takes_its_state_directory_from_the_option_or_the_environment() {
-    let t = TempDir::new();
+    let t = TempDir::new("sessions-test");
     let policy = t.put("p.yml", BUDGETED);
     let args = ["check", "--policy", &policy, "--now", NOW, "--session", "s"];
     let r = run(&args, Some(WORKER_READ));
