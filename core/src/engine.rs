@@ -218,10 +218,22 @@ impl Engine {
         Ok(engine)
     }
 
-    /// Runs every rule's `examples`: a policy tests itself at load.
+    /// Runs the `examples` of the built-in packs the policy extends, under this policy (its
+    /// known hosts and adapters apply). Loading does not: the packs' examples are checked by
+    /// the engine's own tests, and a process that lives for one check should not pay for
+    /// them; `agent-policy lint` runs them.
+    pub fn check_pack_examples(&self) -> Result<(), Error> {
+        self.check_examples_of(&self.policy.pack_docs)
+    }
+
+    /// Runs every rule's `examples` of the policy's own files: a policy tests itself at load.
     fn check_examples(&self) -> Result<(), Error> {
+        self.check_examples_of(&self.policy.docs)
+    }
+
+    fn check_examples_of(&self, docs: &[PolicyDoc]) -> Result<(), Error> {
         let mut errors = Vec::new();
-        for doc in self.policy.docs.iter().chain(&self.policy.pack_docs) {
+        for doc in docs {
             for rule in &doc.rules {
                 let Some(examples) = &rule.examples else {
                     continue;

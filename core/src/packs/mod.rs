@@ -38,4 +38,20 @@ mod tests {
             assert!(!doc.rules.is_empty(), "{name} has rules");
         }
     }
+
+    #[test]
+    fn every_pack_rule_passes_its_examples() {
+        // Loading skips the packs' examples; this is where they are held to.
+        let engine = crate::Engine::defaults();
+        assert!(engine.rule_count() > 0);
+        engine.check_pack_examples().unwrap_or_else(|e| {
+            panic!(
+                "{}",
+                e.all()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        });
+    }
 }

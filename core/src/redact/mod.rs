@@ -46,6 +46,49 @@ const NAME_MEMBERS: &[&str] = &["name", "Name", "key", "Key"];
 /// Member names that carry the value in such objects.
 const VALUE_MEMBERS: &[&str] = &["value", "Value"];
 
+/// A detector's regular expression with the index of its secret's capture group.
+#[derive(Debug, Clone)]
+enum Pattern {
+    /// A policy rule's: compiled when the policy loads, so its errors are load errors.
+    Ready(Regex, usize),
+    /// A built-in one: compiled the first time a text holds one of its keywords, once per
+    /// process (every redactor shares the cell). Most calls need none of the 118, so a
+    /// process that lives for one check does not pay for compiling them.
+    Lazy(
+        &'static str,
+        std::sync::Arc<OnceLock<Option<(Regex, usize)>>>,
+    ),
+}
+
+impl Pattern {
+    /// The compiled expression and group; `None` if a built-in pattern does not compile
+    /// (a unit test compiles them all).
+    fn get(&self) -> Option<(&Regex, usize)> {
+        match self {
+            Pattern::Ready(regex, group) => Some((regex, *group)),
+            Pattern::Lazy(text, cell) => cell
+                .get_or_init(|| {
+                    let regex = Regex::new(text).ok()?;
+                    let group = regex
+                        .capture_names()
+                        .position(|n| n == Some("s"))
+                        .unwrap_or(0);
+                    Some((regex, group))
+                })
+                .as_ref()
+                .map(|(r, g)| (r, *g)),
+        }
+    }
+
+    /// The pattern as written.
+    fn as_str(&self) -> &str {
+        match self {
+            Pattern::Ready(regex, _) => regex.as_str(),
+            Pattern::Lazy(text, _) => text,
+        }
+    }
+}
+
 /// One compiled detector: a built-in one or a policy rule.
 #[derive(Debug, Clone)]
 struct Detector {
@@ -55,10 +98,9 @@ struct Detector {
     rule_id: String,
     /// Lowercase prefilter keywords; empty: the detector runs on every string.
     keywords: Vec<String>,
-    /// The pattern.
-    regex: Regex,
-    /// Index of the capture group that holds the secret (0: the whole match).
-    group: usize,
+    /// The pattern and the index of the capture group that holds the secret (0: the whole
+    /// match).
+    pattern: Pattern,
     /// How a match is confirmed.
     check: Check,
     /// Policy rules only: the least Shannon entropy (bits per character) of a secret.
@@ -70,25 +112,13 @@ struct Detector {
 }
 
 impl Detector {
-    /// Compiles a built-in detector.
+    /// A built-in detector; its pattern is compiled on first use.
     fn builtin(b: &Builtin) -> Result<Detector, Error> {
-        let regex = Regex::new(b.pattern).map_err(|e| {
-            Error::new(
-                ErrorCode::Internal,
-                format!("the built-in secret detector '{}' does not compile", b.kind),
-            )
-            .with_help(regex_reason(&e))
-        })?;
-        let group = regex
-            .capture_names()
-            .position(|n| n == Some("s"))
-            .unwrap_or(0);
         Ok(Detector {
             kind: b.kind.to_owned(),
             rule_id: format!("builtin.{}", b.kind),
             keywords: b.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
-            regex,
-            group,
+            pattern: Pattern::Lazy(b.pattern, std::sync::Arc::default()),
             check: b.check,
             min_entropy: None,
             allowlist: Vec::new(),
@@ -153,8 +183,7 @@ impl Detector {
             kind: id.clone(),
             rule_id: id.clone(),
             keywords,
-            regex,
-            group,
+            pattern: Pattern::Ready(regex, group),
             check: Check::Plain,
             min_entropy: rule.entropy.as_ref().map(|e| e.value),
             allowlist,
@@ -172,9 +201,15 @@ impl Detector {
                 source: Source::Detector(rank),
             });
         };
+        let Some((regex, group)) = self.pattern.get() else {
+            // INVARIANT: unreachable (every built-in pattern compiles: unit test); should one
+            // not, the string it was asked about is withheld whole rather than risk a leak.
+            push((0, text.len()));
+            return;
+        };
         if let Check::Assignment = self.check {
             let mut values = detectors::Assignments::new(text);
-            for caps in self.regex.captures_iter(text) {
+            for caps in regex.captures_iter(text) {
                 if let (Some(all), Some(key)) = (caps.get(0), caps.name("key"))
                     && let Some(span) = values.value(key.start(), key.as_str(), all.end())
                 {
@@ -183,8 +218,8 @@ impl Detector {
             }
             return;
         }
-        for caps in self.regex.captures_iter(text) {
-            if let Some(m) = caps.get(self.group)
+        for caps in regex.captures_iter(text) {
+            if let Some(m) = caps.get(group)
                 && !m.is_empty()
                 && confirm(self.check, text, m.start(), m.end())
                 && self.passes_policy_gates(m.as_str())
@@ -648,7 +683,7 @@ impl Redactor {
             .map(|d| {
                 serde_json::json!({
                     "id": d.rule_id,
-                    "pattern": d.regex.as_str(),
+                    "pattern": d.pattern.as_str(),
                     "keywords": d.keywords,
                     "entropy": d.min_entropy,
                     "allowlist": d.allowlist.iter().map(Regex::as_str).collect::<Vec<_>>(),

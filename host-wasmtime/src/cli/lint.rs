@@ -45,6 +45,11 @@ pub(super) fn run(args: &LintArgs, ui: &mut Ui) -> Result<i32, Failure> {
         })
         .collect();
     warnings.extend(loaded.engine.lint().warnings);
+    // The packs' examples under this policy (its known hosts and adapters apply): a failure
+    // means the policy changes what a built-in rule covers.
+    if let Err(e) = loaded.engine.check_pack_examples() {
+        warnings.extend(e.all().map(ToString::to_string));
+    }
     if !warnings.is_empty() {
         let text: Vec<String> = warnings.iter().map(|w| format!("warning: {w}")).collect();
         ui.error_lines(&text.join("\n"));

@@ -387,6 +387,13 @@ fn plants() -> Vec<Plant> {
 fn every_builtin_detector_compiles() {
     let d = builtin_detectors().unwrap();
     assert_eq!(d.len(), detectors::BUILTINS.len());
+    for detector in d {
+        assert!(
+            detector.pattern.get().is_some(),
+            "{} does not compile",
+            detector.kind
+        );
+    }
 }
 
 #[test]
