@@ -23,7 +23,7 @@ FUZZ_LONG_SECONDS ?= 300
 SESSION := examples/session.jsonl
 
 .PHONY: test toolchain fmt-check clippy fuzz-smoke cli-smoke map-order golden-ids unit-tests build bench fuzz wasm-check \
-	python node wasm component surfaces parity-cli
+	python node wasm component surfaces parity-cli plugins
 
 # Gzipped size limit of the browser module, KiB. The goal is 500; today's module is about
 # 703 (core's URL, regex and glob engines, sessions): the limit catches growth while that is worked on.
@@ -41,8 +41,13 @@ toolchain:
 	@if ! $(CARGO) fmt --version >/dev/null 2>&1; then rustup component add rustfmt; fi
 	@if ! $(CARGO) clippy --version >/dev/null 2>&1; then rustup component add clippy; fi
 
+# The plugin crates (the authoring crate, the examples, the tests' plugins) are their own
+# workspaces, built for wasm32-wasip2.
+PLUGIN_MANIFESTS := host-wasmtime/plugin-sdk/Cargo.toml examples/plugins/Cargo.toml host-wasmtime/tests/plugins/Cargo.toml
+
 fmt-check: toolchain
 	$(CARGO) fmt --all --check
+	@for m in $(PLUGIN_MANIFESTS); do echo "cargo fmt --all --check --manifest-path $$m"; $(CARGO) fmt --all --check --manifest-path $$m || exit 1; done
 
 # The Cedar comparison (tests/bench-cedar) is not a default member: it is slow to build and
 # only needed by `make bench`.
@@ -50,6 +55,8 @@ clippy: toolchain
 	$(CARGO) clippy --workspace --exclude agent-policy-bench-cedar --all-targets -- -D warnings
 	@rustup target list --installed | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
 	$(CARGO) clippy -p agent-policy-component --target wasm32-wasip2 -- -D warnings
+	@for m in $(PLUGIN_MANIFESTS); do echo "cargo clippy --manifest-path $$m"; \
+		$(CARGO) clippy --quiet --manifest-path $$m --target wasm32-wasip2 --release -- -D warnings || exit 1; done
 
 fuzz-smoke:
 	@if [ -f core/fuzz/run.sh ]; then \
@@ -112,6 +119,10 @@ wasm:
 component:
 	bindings-wasm/component/make.sh build
 
+# The example org policy plugins and the host tests' plugins (wasm32-wasip2 components).
+plugins:
+	host-wasmtime/plugins.sh build
+
 # Each surface's own tests and its parity with the Rust engine on every vector.
 surfaces:
 	@mkdir -p "$(LOGS)" && rm -f "$(LOGS)"/*.log
@@ -121,10 +132,11 @@ surfaces:
 
 # The last line totals every `test result:` line of cargo and the surfaces' pytest and
 # node --test summaries, so the run closes on the whole count. The WASI component test
-# (host-wasmtime/tests/component.rs) loads the component built just before.
-unit-tests: component
+# (host-wasmtime/tests/component.rs) loads the component built just before, and the plugin
+# tests (host-wasmtime/tests/plugins.rs) the plugins.
+unit-tests: component plugins
 	@log="$$(mktemp)"; trap 'rm -f "$$log"' EXIT; \
-	AGENT_POLICY_COMPONENT="$(COMPONENT)" $(CARGO) test 2>&1 | tee "$$log"; \
+	AGENT_POLICY_COMPONENT="$(COMPONENT)" AGENT_POLICY_PLUGINS_REQUIRED=1 $(CARGO) test 2>&1 | tee "$$log"; \
 	cat "$(LOGS)"/*.log >> "$$log" 2>/dev/null || true; \
 	awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($$(i+1) ~ /^passed/) p += $$i; if ($$(i+1) ~ /^failed/) f += $$i } } \
 	     /^=* ?[0-9]+ (passed|failed).* in [0-9.]+s/ { for (i = 1; i <= NF; i++) { if ($$(i+1) ~ /^passed/) p += $$i; if ($$(i+1) ~ /^failed/) f += $$i } } \
@@ -142,6 +154,7 @@ bench:
 	bindings-node/make.sh bench
 	bindings-wasm/make.sh bench
 	bindings-wasm/component/make.sh bench
+	host-wasmtime/plugins.sh bench
 
 fuzz:
 	@if [ -f core/fuzz/run.sh ]; then \

@@ -17,6 +17,7 @@ pub mod action;
 pub mod decision;
 pub mod effects;
 pub mod error;
+pub mod findings;
 pub mod json;
 pub mod outcome;
 pub mod policy;

@@ -25,6 +25,8 @@ pub mod exit_code;
 pub mod ffi;
 pub mod host_config;
 pub mod input;
+#[cfg(feature = "plugins")]
+pub mod plugins;
 pub mod policy_files;
 pub mod state;
 

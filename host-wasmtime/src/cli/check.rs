@@ -6,15 +6,19 @@
 //! state written back under the session's lock, so budgets, rate limits and escalation count
 //! across calls, also concurrent ones. With `--audit-log FILE`, the decision is appended to
 //! the hash-chained audit log before it is printed.
+//!
+//! The policy's plugins (`plugins:`) run on the action after the engine decides, before the
+//! audit line: their findings merge into the decision deny-wins.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use agent_policy_core::Request;
+use agent_policy_core::{Engine, Request};
 use agent_policy_host::audit::{AuditContext, AuditLog, AuditOptions};
 use agent_policy_host::input::{self, InputSource};
+use agent_policy_host::plugins::PluginSet;
 use agent_policy_host::state::StateDir;
-use agent_policy_host::{clock, exit_code};
+use agent_policy_host::{clock, exit_code, host_config, load_policy};
 use clap::{Args, ValueEnum};
 
 use super::session::{check_session_id, state_dir};
@@ -80,7 +84,7 @@ pub(super) fn run(args: &CheckArgs, ui: &mut Ui) -> Result<i32, Failure> {
         (None, None) => None,
         (_, dir) => Some(state_dir(dir.as_ref(), "--session")?),
     };
-    let engine = engine_for(args.policy.as_ref())?;
+    let (engine, plugins) = engine_and_plugins(args.policy.as_ref())?;
     let source = InputSource::from_arg(args.action.as_deref());
     let origin = source.name();
     let text = source.read_to_string()?;
@@ -97,12 +101,13 @@ pub(super) fn run(args: &CheckArgs, ui: &mut Ui) -> Result<i32, Failure> {
     let mut request = Request::new(&timed.action, &now);
     request.grants = &grants;
     request.bypasses = &bypasses;
-    let decision = match (&state, &args.session) {
+    let mut decision = match (&state, &args.session) {
         (Some(dir), Some(id)) => dir.update_session(id, |session| {
             Ok(engine.evaluate_in_session(&request, session)?)
         })?,
         _ => engine.evaluate(&request)?,
     };
+    plugins.run(&mut decision);
     // The decision is logged before it is printed: when the log cannot be written, the
     // command fails rather than answer without a trace.
     if let Some(path) = &args.audit_log {
@@ -130,4 +135,19 @@ pub(super) fn run(args: &CheckArgs, ui: &mut Ui) -> Result<i32, Failure> {
     } else {
         exit_code::OK
     })
+}
+
+/// The engine of `--policy` (or the defaults) and the plugins the policy declares.
+fn engine_and_plugins(policy: Option<&PathBuf>) -> Result<(Engine, PluginSet), Failure> {
+    let Some(path) = policy else {
+        return Ok((engine_for(None)?, PluginSet::empty()));
+    };
+    let loaded = load_policy(path)?;
+    let plugins = PluginSet::load(&loaded).map_err(|e| {
+        Failure::usage(
+            e.to_string(),
+            "the policy declares plugins, which this platform cannot run: remove 'plugins:'",
+        )
+    })?;
+    Ok((host_config::configure(loaded.engine)?, plugins))
 }
