@@ -166,12 +166,84 @@ export interface EngineOptions {
   overrides?: PolicyOverride[]
 }
 
+/** An approver's yes to the one action whose approval request has this fingerprint. */
+export interface Grant {
+  /** The `approval_request.fingerprint` it answers (`apr_…`). */
+  fingerprint: string
+  /** The role the approver acts in; must be the role asked for. */
+  role: string
+  /** Who approved. */
+  approver: string
+  /** RFC 3339: the grant counts while `now` is before this. */
+  expires_at: string
+  /** `hmac-sha256:` + hex, when the host signs grants. */
+  signature?: string
+}
+
+/** A time-limited exception to the denies of bypassable rules on named paths or commands. */
+export interface Bypass {
+  /** `byp_…`: named in every decision it changes (`bypass_id`). */
+  id: string
+  /** Why (an incident, a ticket). */
+  reason: string
+  /** Who approved it. */
+  approver: string
+  /** Path globs (`config/auth/**`) or command patterns (`git push --force`). */
+  allow: string[]
+  /** RFC 3339: the record counts while `now` is before this. */
+  expires_at: string
+}
+
+/**
+ * What a session has used so far: plain data the caller keeps between calls and passes back
+ * unchanged (its fields are the engine's; treat it as opaque).
+ */
+export interface SessionState {
+  version: number
+  started_at?: string
+  actions: number
+  turns: number
+  tokens: number
+  tool_calls: number
+  pipeline_runs: number
+  credential_requests: number
+  denials: number[]
+  rate: Record<string, number[]>
+  repeats: Record<string, number>
+  terminated?: {
+    at: string
+    rule_id: string
+    reason: string
+    budget?: { limit: string; used: number; allowed: number }
+  }
+}
+
+/** The host's approval grants and bypass records for one call. */
+export interface RecordOptions {
+  /** Approval grants (the action may present more in `approval.grants`). */
+  grants?: Grant[]
+  /** Bypass records. */
+  bypasses?: Bypass[]
+}
+
 /** When and where in its session an action is evaluated. */
-export interface EvaluateOptions {
+export interface EvaluateOptions extends RecordOptions {
   /** RFC 3339; the system clock when left out. */
   now?: string
   /** The action's position in its session (0..2^53-1); 0 when left out. */
   sequence?: number
+}
+
+/** The options of `evaluateInSession`: the session numbers its actions itself. */
+export interface SessionOptions extends RecordOptions {
+  /** RFC 3339; the system clock when left out. */
+  now?: string
+}
+
+/** A decision made in a session, and the state after it. */
+export interface SessionResult {
+  decision: Decision
+  session: SessionState
 }
 
 /** `redact`'s answer. */
@@ -242,6 +314,22 @@ export declare class Engine {
   evaluateJson(action: Action | string, options?: EvaluateOptions): string
   /** `evaluate` on the libuv thread pool. */
   evaluateAsync(action: Action | string, options?: EvaluateOptions): Promise<Decision>
+  /**
+   * Evaluates an action in a session (`null`: a new one): the decision and the state after
+   * it, which the caller keeps for the next call. Budgets, rate limits, escalation and
+   * termination apply.
+   */
+  evaluateInSession(
+    action: Action | string,
+    session: SessionState | null,
+    options?: SessionOptions,
+  ): SessionResult
+  /** `evaluateInSession` as the canonical `{"decision": ..., "session": ...}` JSON text. */
+  evaluateInSessionJson(
+    action: Action | string,
+    session: SessionState | null,
+    options?: SessionOptions,
+  ): string
   /** Replaces every secret in a value (a string, an object, ...) by its marker. */
   redact<T = JsonValue>(value: T): Redacted<T>
   /** What is legal in the policy but probably not meant. */

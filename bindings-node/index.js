@@ -95,6 +95,11 @@ function actionText(action) {
   return typeof action === 'string' ? action : jsonText(action)
 }
 
+/** Grants, bypass records or a session state for the engine: JSON text, null when absent. */
+function records(value) {
+  return value === undefined || value === null ? null : jsonText(value)
+}
+
 // Lets the static constructors hand over a native engine.
 const FROM_NATIVE = Symbol('fromNative')
 
@@ -137,7 +142,10 @@ class Engine {
     }
   }
 
-  /** Evaluates an action (an object, or its JSON text): the decision document. */
+  /**
+   * Evaluates an action (an object, or its JSON text): the decision document. Options: `now`,
+   * `sequence`, and the host's approval `grants` and bypass records (`bypasses`).
+   */
   evaluate(action, options) {
     return JSON.parse(this.evaluateJson(action, options))
   }
@@ -145,7 +153,13 @@ class Engine {
   /** Evaluates an action: the decision's canonical JSON text, identical on every surface. */
   evaluateJson(action, options) {
     try {
-      return this.#native.evaluate(actionText(action), options?.now, options?.sequence)
+      return this.#native.evaluate(
+        actionText(action),
+        options?.now,
+        options?.sequence,
+        records(options?.grants),
+        records(options?.bypasses),
+      )
     } catch (e) {
       throw converted(e)
     }
@@ -155,7 +169,38 @@ class Engine {
   async evaluateAsync(action, options) {
     try {
       return JSON.parse(
-        await this.#native.evaluateAsync(actionText(action), options?.now, options?.sequence),
+        await this.#native.evaluateAsync(
+          actionText(action),
+          options?.now,
+          options?.sequence,
+          records(options?.grants),
+          records(options?.bypasses),
+        ),
+      )
+    } catch (e) {
+      throw converted(e)
+    }
+  }
+
+  /**
+   * Evaluates an action in a session: `session` is the state the previous call returned (a
+   * plain object, kept by the caller) or null for a new session. Returns `{decision, session}`:
+   * the decision document and the state after it (the state passed in is not changed).
+   * Options: `now`, `grants`, `bypasses`.
+   */
+  evaluateInSession(action, session, options) {
+    return JSON.parse(this.evaluateInSessionJson(action, session, options))
+  }
+
+  /** `evaluateInSession` as the canonical `{"decision": ..., "session": ...}` JSON text. */
+  evaluateInSessionJson(action, session, options) {
+    try {
+      return this.#native.evaluateInSession(
+        actionText(action),
+        records(session),
+        options?.now,
+        records(options?.grants),
+        records(options?.bypasses),
       )
     } catch (e) {
       throw converted(e)

@@ -25,14 +25,21 @@ export declare class NativeEngine {
   static defaults(): NativeEngine
   /**
    * Evaluates an action (JSON text, parsed strictly, or a value) at `now` (the host clock
-   * when absent): the canonical decision JSON.
+   * when absent), with the host's grants and bypass records (JSON text or values): the
+   * canonical decision JSON.
    */
-  evaluate(action: string | object, now?: string | null, sequence?: number | null): string
+  evaluate(action: string | object, now?: string | null, sequence?: number | null, grants?: string | object | null, bypasses?: string | object | null): string
+  /**
+   * Evaluates an action in a session: `session` is the state a previous call returned
+   * (JSON text or a value; null for a new session). The canonical
+   * `{"decision": ..., "session": <the state after>}`.
+   */
+  evaluateInSession(action: string | object, session?: string | object | null, now?: string | null, grants?: string | object | null, bypasses?: string | object | null): string
   /**
    * `evaluate` on the libuv thread pool: a Promise of the canonical decision JSON. The
    * arguments are converted (and the clock read) before the call returns.
    */
-  evaluateAsync(action: string | object, now?: string | null, sequence?: number | null): Promise<string>
+  evaluateAsync(action: string | object, now?: string | null, sequence?: number | null, grants?: string | object | null, bypasses?: string | object | null): Promise<string>
   /**
    * Replaces every secret in a value (JSON text, or a value) by its marker:
    * `{"value": ..., "redactions": [...]}`.

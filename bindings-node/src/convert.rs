@@ -53,6 +53,13 @@ pub struct EvaluateArgs {
     pub now: Option<String>,
     /// The action's sequence number in its session.
     pub sequence: u64,
+    /// The host's approval grants as given (`null`: none), read by the engine.
+    pub grants: serde_json::Value,
+    /// The host's bypass records as given (`null`: none), read by the engine.
+    pub bypasses: serde_json::Value,
+    /// The session state as given (`null` or `{}`: a new session), read by the engine; `None`
+    /// outside sessions.
+    pub session: Option<serde_json::Value>,
 }
 
 /// A failure of the Node API itself (not of the input): reported as the `internal` error.
@@ -269,12 +276,15 @@ pub fn json_input(value: Unknown<'_>, what: &str) -> Result<JsonInput, Error> {
     }
 }
 
-/// The arguments of `evaluate`: the action, `now` (a string, or absent for the clock) and
-/// `sequence` (a whole number, 0 when absent).
+/// The arguments of `evaluate`: the action, `now` (a string, or absent for the clock),
+/// `sequence` (a whole number, 0 when absent), and the grants and bypass records (JSON text or
+/// values; absent: none).
 pub fn evaluate_args(
     action: Unknown<'_>,
     now: Option<Unknown<'_>>,
     sequence: Option<Unknown<'_>>,
+    grants: Option<Unknown<'_>>,
+    bypasses: Option<Unknown<'_>>,
 ) -> Result<EvaluateArgs, Error> {
     let action = json_input(action, "the action")?;
     let now = optional_string(now, ErrorCode::BadTimestamp, "option 'now'")?;
@@ -282,7 +292,40 @@ pub fn evaluate_args(
         action,
         now,
         sequence: sequence_arg(sequence)?,
+        grants: optional_json(grants, "option 'grants'")?,
+        bypasses: optional_json(bypasses, "option 'bypasses'")?,
+        session: None,
     })
+}
+
+/// The arguments of `evaluateInSession`: [`evaluate_args`] without a sequence, with the
+/// session state (JSON text or a value; absent or null: a new session).
+pub fn session_args(
+    action: Unknown<'_>,
+    session: Option<Unknown<'_>>,
+    now: Option<Unknown<'_>>,
+    grants: Option<Unknown<'_>>,
+    bypasses: Option<Unknown<'_>>,
+) -> Result<EvaluateArgs, Error> {
+    let mut args = evaluate_args(action, now, None, grants, bypasses)?;
+    args.session = Some(optional_json(session, "the session state")?);
+    Ok(args)
+}
+
+/// An optional JSON input as a value: absent, `undefined` and `null` are `null`; text is read
+/// as JSON.
+fn optional_json(value: Option<Unknown<'_>>, what: &str) -> Result<serde_json::Value, Error> {
+    let Some(value) = value else {
+        return Ok(serde_json::Value::Null);
+    };
+    if matches!(type_of(&value)?, ValueType::Undefined | ValueType::Null) {
+        return Ok(serde_json::Value::Null);
+    }
+    match json_input(value, what)? {
+        JsonInput::Value(v) => Ok(v),
+        JsonInput::Text(text) => serde_json::from_str(&text)
+            .map_err(|e| Error::new(ErrorCode::ActionSyntax, format!("{what} is not JSON: {e}"))),
+    }
 }
 
 fn sequence_arg(value: Option<Unknown<'_>>) -> Result<u64, Error> {

@@ -19,6 +19,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use agent_policy_core::json::parse_strict;
+use agent_policy_core::session::SessionState;
+use agent_policy_core::session::json::{bypasses_from_value, grants_from_value, session_output};
 use agent_policy_core::{Engine, Outcome, PolicySource, Request};
 use agent_policy_host::host_config::configure;
 use agent_policy_host::{HostError, ffi};
@@ -38,8 +40,17 @@ fn thrown(error: &HostError) -> napi::Error {
     napi::Error::new(Status::GenericFailure, error.to_json())
 }
 
-/// Evaluates one converted request: the canonical decision JSON.
+/// Evaluates one converted request: the canonical decision JSON, or in a session
+/// `{"decision", "session"}`. The grants, bypass records and session state are read by the
+/// engine first, then the action.
 fn decide(engine: &Engine, args: &EvaluateArgs, now: &str) -> Result<String, HostError> {
+    let grants = grants_from_value(&args.grants)?;
+    let bypasses = bypasses_from_value(&args.bypasses)?;
+    let mut session = args
+        .session
+        .as_ref()
+        .map(SessionState::from_value)
+        .transpose()?;
     let parsed;
     let action = match &args.action {
         JsonInput::Text(text) => {
@@ -50,7 +61,15 @@ fn decide(engine: &Engine, args: &EvaluateArgs, now: &str) -> Result<String, Hos
     };
     let mut request = Request::new(action, now);
     request.sequence = args.sequence;
-    Ok(engine.evaluate(&request)?.to_json())
+    request.grants = &grants;
+    request.bypasses = &bypasses;
+    Ok(match session.as_mut() {
+        None => engine.evaluate(&request)?.to_json(),
+        Some(state) => {
+            let decision = engine.evaluate_in_session(&request, state)?;
+            session_output(&decision, state)
+        }
+    })
 }
 
 /// A compiled policy (the public `Engine` of `index.js` wraps it). Every method returns the
@@ -108,16 +127,42 @@ impl NativeEngine {
     }
 
     /// Evaluates an action (JSON text, parsed strictly, or a value) at `now` (the host clock
-    /// when absent): the canonical decision JSON.
-    #[napi(ts_args_type = "action: string | object, now?: string | null, sequence?: number | null")]
+    /// when absent), with the host's grants and bypass records (JSON text or values): the
+    /// canonical decision JSON.
+    #[napi(
+        ts_args_type = "action: string | object, now?: string | null, sequence?: number | null, grants?: string | object | null, bypasses?: string | object | null"
+    )]
     pub fn evaluate(
         &self,
         action: Unknown<'_>,
         now: Option<Unknown<'_>>,
         sequence: Option<Unknown<'_>>,
+        grants: Option<Unknown<'_>>,
+        bypasses: Option<Unknown<'_>>,
     ) -> napi::Result<String> {
         entry(|| {
-            let args = convert::evaluate_args(action, now, sequence)?;
+            let args = convert::evaluate_args(action, now, sequence, grants, bypasses)?;
+            let now = ffi::now_or_clock(args.now.as_deref());
+            decide(&self.engine, &args, &now)
+        })
+    }
+
+    /// Evaluates an action in a session: `session` is the state a previous call returned
+    /// (JSON text or a value; null for a new session). The canonical
+    /// `{"decision": ..., "session": <the state after>}`.
+    #[napi(
+        ts_args_type = "action: string | object, session?: string | object | null, now?: string | null, grants?: string | object | null, bypasses?: string | object | null"
+    )]
+    pub fn evaluate_in_session(
+        &self,
+        action: Unknown<'_>,
+        session: Option<Unknown<'_>>,
+        now: Option<Unknown<'_>>,
+        grants: Option<Unknown<'_>>,
+        bypasses: Option<Unknown<'_>>,
+    ) -> napi::Result<String> {
+        entry(|| {
+            let args = convert::session_args(action, session, now, grants, bypasses)?;
             let now = ffi::now_or_clock(args.now.as_deref());
             decide(&self.engine, &args, &now)
         })
@@ -126,7 +171,7 @@ impl NativeEngine {
     /// `evaluate` on the libuv thread pool: a Promise of the canonical decision JSON. The
     /// arguments are converted (and the clock read) before the call returns.
     #[napi(
-        ts_args_type = "action: string | object, now?: string | null, sequence?: number | null",
+        ts_args_type = "action: string | object, now?: string | null, sequence?: number | null, grants?: string | object | null, bypasses?: string | object | null",
         ts_return_type = "Promise<string>"
     )]
     pub fn evaluate_async(
@@ -134,9 +179,11 @@ impl NativeEngine {
         action: Unknown<'_>,
         now: Option<Unknown<'_>>,
         sequence: Option<Unknown<'_>>,
+        grants: Option<Unknown<'_>>,
+        bypasses: Option<Unknown<'_>>,
     ) -> napi::Result<AsyncTask<EvaluateTask>> {
         entry(|| {
-            let args = convert::evaluate_args(action, now, sequence)?;
+            let args = convert::evaluate_args(action, now, sequence, grants, bypasses)?;
             let now = ffi::now_or_clock(args.now.as_deref());
             Ok(AsyncTask::new(EvaluateTask {
                 engine: Arc::clone(&self.engine),

@@ -6,11 +6,15 @@ import {
   Engine,
   EngineOptions,
   EvaluateOptions,
+  Grant,
+  Bypass,
   LintReport,
   Outcome,
   PolicyDenied,
   PolicyError,
   Redacted,
+  SessionResult,
+  SessionState,
   blocks,
   guard,
 } from '..'
@@ -70,12 +74,22 @@ async function tools(): Promise<string> {
   }
 }
 
+const grant: Grant = { fingerprint: 'apr_0', role: 'lead', approver: 'alice', expires_at: '2026-11-22T11:00:00Z' }
+const bypass: Bypass = { id: 'byp_1', reason: 'incident', approver: 'alice', allow: ['locked/**'], expires_at: '2026-11-22T11:00:00Z' }
+const granted: Decision = engine.evaluate(action, { now: at.now, grants: [grant], bypasses: [bypass] })
+const step: SessionResult = engine.evaluateInSession(action, null, { now: at.now, grants: [grant] })
+const next: SessionState = engine.evaluateInSession(action, step.session).session
+const stepJson: string = engine.evaluateInSessionJson('{"tool": "x"}', next, { bypasses: [bypass] })
+const used: number = next.tool_calls + (next.terminated?.budget?.used ?? 0)
+
 const parsed: PolicyError = PolicyError.fromJson('{"error":{"code":"internal","message":"x"}}')
 
 // The generated declarations match the calls index.js makes.
 const native: NativeEngine = new NativeEngine('version: "1"\n', { format: 'json', origin: 'p', overrides: [{ policy: '' }] })
 const nativeDecision: string = native.evaluate('{}', null, 0)
 const nativeLater: Promise<string> = native.evaluateAsync({ tool: 'x' }, '2026-11-22T10:00:00Z')
+const nativeGranted: string = native.evaluate('{}', null, 0, '[]', null)
+const nativeSession: string = native.evaluateInSession('{}', null, '2026-11-22T10:00:00Z', null, '[]')
 const nativeRedacted: string = native.redact('"text"')
 const nativeLint: string = native.lint()
 const nativeFromFile: NativeEngine = NativeEngine.fromFile('p.yml')
@@ -83,6 +97,7 @@ const nativeDefaults: NativeEngine = NativeEngine.defaults()
 const nativeBlocked: boolean = nativeBlocks('deny')
 
 export {
+  granted, nativeGranted, nativeSession, stepJson, used,
   approver, blocked, firstEffectPath, fromText, json, later, lint, nativeBlocked, nativeDecision,
   nativeDefaults, nativeFromFile, nativeLater, nativeLint, nativeRedacted, outcome, parsed, redacted,
   redactedArgs, redactedText, tools,

@@ -23,6 +23,12 @@ pub enum Subject {
     Action,
     /// A value passed to `redact`.
     Value,
+    /// A session state passed to `evaluate_in_session`.
+    Session,
+    /// The grants passed to `evaluate`.
+    Grants,
+    /// The bypass records passed to `evaluate`.
+    Bypasses,
 }
 
 impl Subject {
@@ -30,6 +36,9 @@ impl Subject {
         match self {
             Subject::Action => "the action",
             Subject::Value => "the value",
+            Subject::Session => "the session state",
+            Subject::Grants => "the grants",
+            Subject::Bypasses => "the bypasses",
         }
     }
 }

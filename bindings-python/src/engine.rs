@@ -1,17 +1,22 @@
 //! `agent_policy.Engine`: a compiled policy, shared freely across threads.
 //!
 //! Construction converts the arguments into the engine's [`PolicySource`]s (or the host's file
-//! loader); `evaluate`, `redact` and `lint` convert their inputs, run the engine without the
-//! GIL inside the panic guard, and convert the result. Nothing here decides anything.
+//! loader); `evaluate`, `evaluate_in_session`, `redact` and `lint` convert their inputs (the
+//! session state, grants and bypass records are read by the engine's own readers, so their
+//! errors are the engine's), run the engine without the GIL inside the panic guard, and
+//! convert the result. Nothing here decides anything.
 
 use std::path::PathBuf;
 
+use agent_policy_core::session::json::{bypasses_from_value, grants_from_value};
+use agent_policy_core::session::{Bypass, Grant, SessionState};
 use agent_policy_core::{Engine, PolicySource, Request, SourceFormat};
 use agent_policy_host::host_config::configure;
 use agent_policy_host::{HostError, ffi};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
+use serde_json::Value;
 
 use crate::convert::{Subject, action_text, now_text, to_value};
 use crate::decision::{PyDecision, json_loads};
@@ -74,11 +79,76 @@ fn overrides_from(list: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Override>> {
     Ok(out)
 }
 
+/// The host's grants and bypass records of one call, read by the engine.
+struct Records {
+    grants: Vec<Grant>,
+    bypasses: Vec<Bypass>,
+}
+
+impl Records {
+    fn request<'a>(&'a self, action: &'a Value, now: &'a str) -> Request<'a> {
+        let mut request = Request::new(action, now);
+        request.grants = &self.grants;
+        request.bypasses = &self.bypasses;
+        request
+    }
+}
+
+/// An action as given: JSON text (read by the engine, without the GIL) or a converted value.
+enum ActionInput {
+    Text(String),
+    Value(Value),
+}
+
+impl ActionInput {
+    fn value(self) -> Result<Value, HostError> {
+        match self {
+            ActionInput::Text(text) => Ok(agent_policy_core::json::parse_strict(
+                &text,
+                agent_policy_core::action::ACTION_ORIGIN,
+                1,
+            )?),
+            ActionInput::Value(value) => Ok(value),
+        }
+    }
+}
+
 /// A compiled policy, ready to evaluate actions. Immutable, and safe to share across threads.
 #[pyclass(frozen, module = "agent_policy", name = "Engine")]
 #[derive(Debug)]
 pub struct PyEngine {
     engine: Engine,
+}
+
+impl PyEngine {
+    /// Converts the `grants` and `bypasses` arguments (lists of dicts, or None).
+    fn records(
+        &self,
+        py: Python<'_>,
+        grants: Option<&Bound<'_, PyAny>>,
+        bypasses: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Records> {
+        let list = |arg: Option<&Bound<'_, PyAny>>, subject| match arg.filter(|a| !a.is_none()) {
+            None => Ok(Value::Null),
+            Some(a) => guarded(py, || Ok(to_value(a, subject, &self.engine))),
+        };
+        let grants = list(grants, Subject::Grants)?;
+        let bypasses = list(bypasses, Subject::Bypasses)?;
+        Ok(Records {
+            grants: guarded(py, || Ok(grants_from_value(&grants)))?,
+            bypasses: guarded(py, || Ok(bypasses_from_value(&bypasses)))?,
+        })
+    }
+
+    /// Converts the `action` argument: JSON text is kept for the engine's strict reader.
+    fn action(&self, py: Python<'_>, action: &Bound<'_, PyAny>) -> PyResult<ActionInput> {
+        if let Ok(text) = action.cast::<PyString>() {
+            Ok(ActionInput::Text(guarded(py, || Ok(action_text(text)))?))
+        } else {
+            guarded(py, || Ok(to_value(action, Subject::Action, &self.engine)))
+                .map(ActionInput::Value)
+        }
+    }
 }
 
 #[pymethods]
@@ -129,43 +199,65 @@ impl PyEngine {
         })
     }
 
-    /// Evaluates one action: a dict (a JSON value) or JSON text, read strictly.
-    #[pyo3(signature = (action, now = None, *, sequence = 0))]
+    /// Evaluates one action: a dict (a JSON value) or JSON text, read strictly. `grants` and
+    /// `bypasses` are the host's approval grants and bypass records (lists of dicts).
+    #[pyo3(signature = (action, now = None, *, sequence = 0, grants = None, bypasses = None))]
     fn evaluate(
         &self,
         py: Python<'_>,
         action: &Bound<'_, PyAny>,
         now: Option<&Bound<'_, PyAny>>,
         sequence: u64,
+        grants: Option<&Bound<'_, PyAny>>,
+        bypasses: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyDecision> {
         let now = guarded(py, || now_text(now))?;
         let now = ffi::now_or_clock(now.as_deref());
+        let records = self.records(py, grants, bypasses)?;
+        let action = self.action(py, action)?;
         let engine = &self.engine;
-        let decision = if let Ok(text) = action.cast::<PyString>() {
-            let text = guarded(py, || Ok(action_text(text)))?;
-            guarded_detached(py, || {
-                if sequence == 0 {
-                    engine.evaluate_json(&text, &now).map_err(HostError::from)
-                } else {
-                    let value = agent_policy_core::json::parse_strict(
-                        &text,
-                        agent_policy_core::action::ACTION_ORIGIN,
-                        1,
-                    )?;
-                    let mut request = Request::new(&value, &now);
-                    request.sequence = sequence;
-                    engine.evaluate(&request).map_err(HostError::from)
-                }
-            })?
-        } else {
-            let value = guarded(py, || Ok(to_value(action, Subject::Action, &self.engine)))?;
-            guarded_detached(py, || {
-                let mut request = Request::new(&value, &now);
-                request.sequence = sequence;
-                engine.evaluate(&request).map_err(HostError::from)
-            })?
-        };
+        let decision = guarded_detached(py, || {
+            let value = action.value()?;
+            let mut request = records.request(&value, &now);
+            request.sequence = sequence;
+            engine.evaluate(&request).map_err(HostError::from)
+        })?;
         Ok(PyDecision::new(decision))
+    }
+
+    /// Evaluates one action in a session: `session` is the state a previous call returned (a
+    /// dict) or None for a new session. Returns the decision and the state after it; the
+    /// state passed in is not changed.
+    #[pyo3(signature = (action, session, now = None, *, grants = None, bypasses = None))]
+    fn evaluate_in_session<'py>(
+        &self,
+        py: Python<'py>,
+        action: &Bound<'py, PyAny>,
+        session: Option<&Bound<'py, PyAny>>,
+        now: Option<&Bound<'py, PyAny>>,
+        grants: Option<&Bound<'py, PyAny>>,
+        bypasses: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<(PyDecision, Bound<'py, PyAny>)> {
+        let now = guarded(py, || now_text(now))?;
+        let now = ffi::now_or_clock(now.as_deref());
+        let records = self.records(py, grants, bypasses)?;
+        let session = match session.filter(|s| !s.is_none()) {
+            None => Value::Null,
+            Some(s) => guarded(py, || Ok(to_value(s, Subject::Session, &self.engine)))?,
+        };
+        let mut state = guarded(py, || Ok(SessionState::from_value(&session)))?;
+        let action = self.action(py, action)?;
+        let engine = &self.engine;
+        let (decision, state) = guarded_detached(py, || {
+            let value = action.value()?;
+            let request = records.request(&value, &now);
+            let decision = engine
+                .evaluate_in_session(&request, &mut state)
+                .map_err(HostError::from)?;
+            Ok((decision, state.to_json()))
+        })?;
+        let state = guarded(py, || json_loads(py, &state).map(Ok))?;
+        Ok((PyDecision::new(decision), state))
     }
 
     /// Replaces every secret in `value` by its marker: `{"value": ..., "redactions": [...]}`.

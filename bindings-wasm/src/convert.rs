@@ -5,7 +5,9 @@
 //!
 //! Nothing here decides anything about a policy or an action: that is core's.
 
-use agent_policy_core::{Decision, Engine, Error, PolicySource, SourceFormat};
+use agent_policy_core::session::SessionState;
+use agent_policy_core::session::json::{bypasses_from_value, grants_from_value};
+use agent_policy_core::{Decision, Engine, Error, PolicySource, Request, SourceFormat};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -52,6 +54,28 @@ pub struct EvaluateOptions {
     /// The action's sequence number in its session; 0 when absent.
     #[serde(default)]
     pub sequence: Option<u64>,
+    /// The host's approval grants (read by the engine); none when absent.
+    #[serde(default)]
+    pub grants: Option<Value>,
+    /// The host's bypass records (read by the engine); none when absent.
+    #[serde(default)]
+    pub bypasses: Option<Value>,
+}
+
+/// The options of `evaluateInSession(action, session, options)`: no `sequence`, the session
+/// numbers its actions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionOptions {
+    /// The time of the decision, RFC 3339; the caller's clock when absent.
+    #[serde(default)]
+    pub now: Option<String>,
+    /// The host's approval grants; none when absent.
+    #[serde(default)]
+    pub grants: Option<Value>,
+    /// The host's bypass records; none when absent.
+    #[serde(default)]
+    pub bypasses: Option<Value>,
 }
 
 /// The options of `guard(tool, handler, options)`: fixed parts of every guarded action.
@@ -128,6 +152,35 @@ pub fn evaluate_text(
     sequence: u64,
 ) -> Result<Decision, Error> {
     engine.evaluate_json_in_session(action, now, sequence)
+}
+
+/// Evaluates action JSON text with the host's grants and bypass records and, when `session`
+/// is given (a state a previous call returned; `null` or `{}` for a new session), in that
+/// session. The grants, records and state are read by the engine before the action, so a
+/// malformed one is the engine's error. Returns the decision and the state after it.
+pub fn evaluate_with(
+    engine: &Engine,
+    action: &str,
+    now: &str,
+    sequence: u64,
+    grants: Option<&Value>,
+    bypasses: Option<&Value>,
+    session: Option<&Value>,
+) -> Result<(Decision, Option<SessionState>), Error> {
+    let grants = grants_from_value(grants.unwrap_or(&Value::Null))?;
+    let bypasses = bypasses_from_value(bypasses.unwrap_or(&Value::Null))?;
+    let mut session = session.map(SessionState::from_value).transpose()?;
+    let action =
+        agent_policy_core::json::parse_strict(action, agent_policy_core::action::ACTION_ORIGIN, 1)?;
+    let mut request = Request::new(&action, now);
+    request.sequence = sequence;
+    request.grants = &grants;
+    request.bypasses = &bypasses;
+    let decision = match session.as_mut() {
+        Some(state) => engine.evaluate_in_session(&request, state)?,
+        None => engine.evaluate(&request)?,
+    };
+    Ok((decision, session))
 }
 
 /// The action of a guarded tool call: `{"tool", "args", "agent", "context"}`, each part
@@ -209,8 +262,6 @@ pub fn utc_seconds(year: u32, month: u32, day: u32, hour: u32, minute: u32, seco
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
-    use agent_policy_core::Request;
-
     use super::*;
 
     const NOW: &str = "2026-11-22T10:00:00Z";
@@ -279,6 +330,38 @@ mod tests {
         assert!(first.decision.blocks());
         let later = evaluate_text(&engine, read, NOW, 7).unwrap();
         assert_ne!(first.decision_id, later.decision_id);
+    }
+
+    #[test]
+    fn sessions_grants_and_bypasses_reach_the_engine() {
+        let engine = Engine::from_source(PolicySource::new(
+            "version: '1'\ndefault: allow\nbudget: {max_tool_calls: 1}\n\
+             permissions: {filesystem: {deny: ['locked/**']}}\n",
+            DEFAULT_ORIGIN,
+            SourceFormat::Yaml,
+        ))
+        .unwrap();
+        let read = r#"{"tool": "Read", "args": {"file_path": "a"}}"#;
+        let (first, state) =
+            evaluate_with(&engine, read, NOW, 0, None, None, Some(&Value::Null)).unwrap();
+        assert!(!first.decision.blocks());
+        let state = serde_json::to_value(state.unwrap()).unwrap();
+        let (second, _) = evaluate_with(&engine, read, NOW, 0, None, None, Some(&state)).unwrap();
+        assert_eq!(second.decision.as_str(), "terminate");
+        let bad = serde_json::json!({"version": 1, "action": 1});
+        let err = evaluate_with(&engine, read, NOW, 0, None, None, Some(&bad)).unwrap_err();
+        assert_eq!(err.code.as_str(), "action.bad_value");
+
+        let edit = r#"{"tool": "Write", "args": {"file_path": "locked/a", "content": "x"}}"#;
+        let record = serde_json::json!([{"id": "byp_1", "reason": "r", "approver": "a",
+            "allow": ["locked/**"], "expires_at": "2026-11-22T11:00:00Z"}]);
+        let (lifted, none) =
+            evaluate_with(&engine, edit, NOW, 0, None, Some(&record), None).unwrap();
+        assert_eq!(lifted.bypass_id.as_deref(), Some("byp_1"));
+        assert!(none.is_none());
+        let grant = serde_json::json!([{"fingerprint": "apr_1"}]);
+        let err = evaluate_with(&engine, edit, NOW, 0, Some(&grant), None, None).unwrap_err();
+        assert!(err.message.contains("approval grant 0"), "{}", err.message);
     }
 
     #[test]

@@ -15,12 +15,15 @@
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use agent_policy_core::session::json::session_output;
 use agent_policy_core::{Decision, Error, ErrorCode, Outcome, Request};
 use js_sys::{Function, JSON, JsString, Object, Reflect};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::convert::{self, EngineOptions, ErrorFields, EvaluateOptions, GuardOptions};
+use crate::convert::{
+    self, EngineOptions, ErrorFields, EvaluateOptions, GuardOptions, SessionOptions,
+};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = r#"
@@ -34,13 +37,77 @@ export interface EngineOptions {
   overrides?: { policy: string; origin?: string; format?: "yaml" | "json" }[];
 }
 
+/** An approver's yes to the one action whose approval request has this fingerprint. */
+export interface Grant {
+  /** The `approval_request.fingerprint` it answers (`apr_…`). */
+  fingerprint: string;
+  /** The role the approver acts in; must be the role asked for. */
+  role: string;
+  /** Who approved. */
+  approver: string;
+  /** RFC 3339: the grant counts while `now` is before this. */
+  expires_at: string;
+  /** `hmac-sha256:` + hex, when the host signs grants. */
+  signature?: string;
+}
+
+/** A time-limited exception to the denies of bypassable rules on named paths or commands. */
+export interface Bypass {
+  /** `byp_…`: named in every decision it changes (`bypass_id`). */
+  id: string;
+  /** Why (an incident, a ticket). */
+  reason: string;
+  /** Who approved it. */
+  approver: string;
+  /** Path globs (`config/auth/**`) or command patterns (`git push --force`). */
+  allow: string[];
+  /** RFC 3339: the record counts while `now` is before this. */
+  expires_at: string;
+}
+
+/** What a session has used so far: the caller keeps it and passes it back unchanged. */
+export interface SessionState {
+  version: number;
+  started_at?: string;
+  actions: number;
+  turns: number;
+  tokens: number;
+  tool_calls: number;
+  pipeline_runs: number;
+  credential_requests: number;
+  denials: number[];
+  rate: Record<string, number[]>;
+  repeats: Record<string, number>;
+  terminated?: {
+    at: string; rule_id: string; reason: string;
+    budget?: { limit: string; used: number; allowed: number };
+  };
+}
+
 /** The options of `evaluate` and `evaluateJson`. */
 export interface EvaluateOptions {
   /** The time of the decision, RFC 3339 (default: this machine's clock, whole seconds, UTC). */
   now?: string;
   /** The action's sequence number in its session (default 0). */
   sequence?: number;
+  /** The host's approval grants (the action may present more in `approval.grants`). */
+  grants?: Grant[];
+  /** The host's bypass records. */
+  bypasses?: Bypass[];
 }
+
+/** The options of `evaluateInSession`: the session numbers its actions itself. */
+export interface SessionOptions {
+  /** The time of the decision, RFC 3339 (default: this machine's clock, whole seconds, UTC). */
+  now?: string;
+  /** The host's approval grants. */
+  grants?: Grant[];
+  /** The host's bypass records. */
+  bypasses?: Bypass[];
+}
+
+/** A decision made in a session, and the state after it. */
+export interface SessionResult { decision: Decision; session: SessionState }
 
 /** The fixed parts of every action a guarded tool call makes. */
 export interface GuardOptions {
@@ -259,8 +326,46 @@ impl WasmEngine {
             None => json_text(action)?.unwrap_or_else(|| "null".to_owned()),
         };
         let now = options.now.unwrap_or_else(clock);
-        convert::evaluate_text(&self.inner, &text, &now, options.sequence.unwrap_or(0))
-            .map_err(|e| policy_error(&e))
+        convert::evaluate_with(
+            &self.inner,
+            &text,
+            &now,
+            options.sequence.unwrap_or(0),
+            options.grants.as_ref(),
+            options.bypasses.as_ref(),
+            None,
+        )
+        .map(|(decision, _)| decision)
+        .map_err(|e| policy_error(&e))
+    }
+
+    /// Decides an action in a session: the canonical `{"decision", "session"}` text.
+    fn decide_in_session(
+        &self,
+        action: &JsValue,
+        session: &JsValue,
+        options: JsValue,
+    ) -> Result<String, JsValue> {
+        healthy()?;
+        let options: SessionOptions = read_options(options)?;
+        let text = match action.as_string() {
+            Some(text) => text,
+            None => json_text(action)?.unwrap_or_else(|| "null".to_owned()),
+        };
+        let session = json_value(session)?.unwrap_or(serde_json::Value::Null);
+        let now = options.now.unwrap_or_else(clock);
+        let (decision, state) = convert::evaluate_with(
+            &self.inner,
+            &text,
+            &now,
+            0,
+            options.grants.as_ref(),
+            options.bypasses.as_ref(),
+            Some(&session),
+        )
+        .map_err(|e| policy_error(&e))?;
+        let state = state.unwrap_or_default();
+        Ok(session_output(&decision, &state))
     }
 }
 
@@ -313,6 +418,31 @@ impl WasmEngine {
         #[wasm_bindgen(unchecked_optional_param_type = "EvaluateOptions")] options: JsValue,
     ) -> Result<String, JsValue> {
         Ok(self.decide(&action, options)?.to_json())
+    }
+
+    /// Decides an action in a session: `session` is the state a previous call returned (or
+    /// `null` for a new session). Returns `{decision, session}`: the decision document and the
+    /// state after it, which the caller keeps for the next call.
+    #[wasm_bindgen(js_name = evaluateInSession, unchecked_return_type = "SessionResult")]
+    pub fn evaluate_in_session(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "object | string")] action: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SessionState | null")] session: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SessionOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        parse(&self.decide_in_session(&action, &session, options)?)
+    }
+
+    /// `evaluateInSession` as the canonical `{"decision": ..., "session": ...}` JSON text,
+    /// byte for byte what every surface returns.
+    #[wasm_bindgen(js_name = evaluateInSessionJson)]
+    pub fn evaluate_in_session_json(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "object | string")] action: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SessionState | null")] session: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SessionOptions")] options: JsValue,
+    ) -> Result<String, JsValue> {
+        self.decide_in_session(&action, &session, options)
     }
 
     /// Replaces every secret in `value` (any JSON value; a string is a string to scan) with

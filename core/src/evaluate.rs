@@ -451,11 +451,17 @@ pub fn evaluate_in(
         bypass_id: None,
         budget: None,
     };
-    crate::session::apply_bypasses(policy, &mut decision, ctx.bypasses, seconds);
+    crate::session::apply_bypasses(policy, &mut decision, ctx.bypasses, (seconds, nanos));
     if decision.decision == Outcome::RequireApproval {
         let mut grants = crate::session::presented_grants(&action)?;
         grants.extend(ctx.grants.iter().cloned());
-        crate::session::apply_grants(policy, &mut decision, &grants, seconds, ctx.grant_key);
+        crate::session::apply_grants(
+            policy,
+            &mut decision,
+            &grants,
+            (seconds, nanos),
+            ctx.grant_key,
+        );
     }
     if let Some(state) = ctx.session.as_deref_mut() {
         crate::session::apply(policy, state, &mut decision, &facts, seconds, nanos);

@@ -11,7 +11,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use agent_policy_core::{Decision, Engine};
@@ -20,34 +19,11 @@ use agent_policy_host::audit::{
 };
 use serde_json::Value;
 
+use support::TempDir;
+
+mod support;
+
 const NOW: &str = "2026-11-22T10:00:00Z";
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "agent-policy-audit-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A few real decisions of the built-in defaults: allowed and blocked ones.
 fn decisions() -> Vec<Decision> {
@@ -65,7 +41,7 @@ fn decisions() -> Vec<Decision> {
 
 /// A log of `n` decision lines.
 fn log_of(dir: &TempDir, n: usize) -> PathBuf {
-    let path = dir.path("audit.jsonl");
+    let path = dir.file("audit.jsonl");
     let decisions = decisions();
     let mut log = AuditLog::open(&path, AuditOptions::default()).unwrap();
     for i in 0..n {
@@ -143,7 +119,7 @@ fn intact(path: &Path) -> VerifyReport {
 
 #[test]
 fn an_untouched_log_is_intact_and_the_cli_says_so_with_the_last_hash() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("audit-test");
     let path = log_of(&dir, 10);
     let report = intact(&path);
     assert_eq!((report.verified, report.last_seq), (10, 10));
@@ -168,7 +144,7 @@ fn an_untouched_log_is_intact_and_the_cli_says_so_with_the_last_hash() {
 
 #[test]
 fn editing_one_byte_of_a_record_is_found_at_that_line() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("audit-test");
     let path = log_of(&dir, 10);
     let mut bytes = std::fs::read(&path).unwrap();
     // Line 7 (a `rm -rf /` decision): turn "deny" into "deny" with one byte changed.
@@ -194,7 +170,7 @@ fn editing_one_byte_of_a_record_is_found_at_that_line() {
 
 #[test]
 fn editing_a_hash_or_breaking_the_json_is_an_edit_too() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("audit-test");
     let path = log_of(&dir, 6);
     let mut lines = lines_of(&path);
     let hash_at = lines[2].find("\"hash\":\"sha256:").unwrap() + 15;
@@ -214,7 +190,7 @@ fn editing_a_hash_or_breaking_the_json_is_an_edit_too() {
         )
     );
 
-    let dir1 = TempDir::new();
+    let dir1 = TempDir::new("audit-test");
     let path = log_of(&dir1, 6);
     let mut lines = lines_of(&path);
     lines[3] = lines[3].replacen("{\"seq\"", "{\"seq\" ", 1);
@@ -226,7 +202,7 @@ fn editing_a_hash_or_breaking_the_json_is_an_edit_too() {
         "{detail}"
     );
 
-    let dir2 = TempDir::new();
+    let dir2 = TempDir::new("audit-test");
     let path = log_of(&dir2, 6);
     let mut lines = lines_of(&path);
     lines[1].truncate(40);
@@ -241,7 +217,7 @@ fn editing_a_hash_or_breaking_the_json_is_an_edit_too() {
 
 #[test]
 fn deleting_lines_is_reported_as_removed_with_how_many() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("audit-test");
     let path = log_of(&dir, 10);
     let mut lines = lines_of(&path);
     lines.remove(4);
@@ -255,7 +231,7 @@ fn deleting_lines_is_reported_as_removed_with_how_many() {
         )
     );
 
-    let dir3 = TempDir::new();
+    let dir3 = TempDir::new("audit-test");
     let path = log_of(&dir3, 10);
     let lines = lines_of(&path);
     write_lines(&path, &lines[3..]);
@@ -271,7 +247,7 @@ fn deleting_lines_is_reported_as_removed_with_how_many() {
 
 #[test]
 fn swapping_or_moving_lines_is_reported_as_reordered() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("audit-test");
     let path = log_of(&dir, 10);
     let mut lines = lines_of(&path);
     lines.swap(2, 3);
@@ -286,7 +262,7 @@ fn swapping_or_moving_lines_is_reported_as_reordered() {
     );
 
     // Line 2 moved to the end.
-    let dir4 = TempDir::new();
+    let dir4 = TempDir::new("audit-test");
     let path = log_of(&dir4, 10);
     let mut lines = lines_of(&path);
     let moved = lines.remove(1);
@@ -304,7 +280,7 @@ fn swapping_or_moving_lines_is_reported_as_reordered() {
 
 #[test]
 fn copied_lines_and_joined_logs_are_reported_as_inserted() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("audit-test");
     let path = log_of(&dir, 5);
     let mut lines = lines_of(&path);
     lines.insert(3, lines[2].clone());
@@ -318,10 +294,10 @@ fn copied_lines_and_joined_logs_are_reported_as_inserted() {
         )
     );
 
-    let dir5 = TempDir::new();
+    let dir5 = TempDir::new("audit-test");
     let path = log_of(&dir5, 5);
     let mut lines = lines_of(&path);
-    let other = TempDir::new();
+    let other = TempDir::new("audit-test");
     lines.extend(lines_of(&log_of(&other, 2)));
     write_lines(&path, &lines);
     let (line, kind, detail) = first_problem(&path);
@@ -331,7 +307,7 @@ fn copied_lines_and_joined_logs_are_reported_as_inserted() {
 
 #[test]
 fn cutting_the_file_mid_line_is_reported_as_truncated() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("audit-test");
     let path = log_of(&dir, 10);
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() - 30]).unwrap();
@@ -347,7 +323,7 @@ fn cutting_the_file_mid_line_is_reported_as_truncated() {
 
 #[test]
 fn a_torn_write_is_dropped_and_recorded_by_the_next_append() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("audit-test");
     let path = log_of(&dir, 10);
     let bytes = std::fs::read(&path).unwrap();
     let intact_len = bytes.len() - lines_of(&path)[9].len() - 1;
@@ -398,8 +374,8 @@ fn a_torn_write_is_dropped_and_recorded_by_the_next_append() {
 
 #[test]
 fn a_file_holding_only_a_torn_write_restarts_the_chain_with_a_recovery() {
-    let dir = TempDir::new();
-    let path = dir.path("audit.jsonl");
+    let dir = TempDir::new("audit-test");
+    let path = dir.file("audit.jsonl");
     std::fs::write(&path, "{\"seq\":1,\"kind\":\"deci").unwrap();
     let mut log = AuditLog::open(&path, AuditOptions::default()).unwrap();
     log.append(&decisions()[0], &AuditContext::default())
@@ -411,8 +387,8 @@ fn a_file_holding_only_a_torn_write_restarts_the_chain_with_a_recovery() {
 
 #[test]
 fn an_empty_or_missing_log() {
-    let dir = TempDir::new();
-    let path = dir.path("audit.jsonl");
+    let dir = TempDir::new("audit-test");
+    let path = dir.file("audit.jsonl");
     std::fs::write(&path, "").unwrap();
     let run = verify_cli(&path);
     assert_eq!(run.code, 0);
@@ -420,7 +396,7 @@ fn an_empty_or_missing_log() {
         run.stdout,
         format!("intact: 0 lines, last hash {GENESIS_HASH}\n")
     );
-    let run = verify_cli(&dir.path("missing.jsonl"));
+    let run = verify_cli(&dir.file("missing.jsonl"));
     assert_eq!(run.code, 1);
     assert!(
         run.stderr.contains("no such file or directory [io.read]"),
@@ -431,8 +407,8 @@ fn an_empty_or_missing_log() {
 
 #[test]
 fn appending_after_a_damaged_last_line_is_refused() {
-    let dir = TempDir::new();
-    let path = dir.path("audit.jsonl");
+    let dir = TempDir::new("audit-test");
+    let path = dir.file("audit.jsonl");
     std::fs::write(&path, "not json\n").unwrap();
     let mut log = AuditLog::open(&path, AuditOptions::default()).unwrap();
     let e = log
@@ -448,7 +424,7 @@ fn appending_after_a_damaged_last_line_is_refused() {
 
 #[test]
 fn other_record_kinds_chain_like_decisions_and_recovery_is_reserved() {
-    let dir = TempDir::new();
+    let dir = TempDir::new("audit-test");
     let path = log_of(&dir, 2);
     let mut log = AuditLog::open(&path, AuditOptions::default()).unwrap();
     let bypass = serde_json::json!({"id": "byp_1", "reason": "hotfix", "approver": "alice"});
@@ -495,8 +471,8 @@ fn audit_child_writer() {
 
 #[test]
 fn eight_processes_appending_at_once_keep_one_unbroken_chain() {
-    let dir = TempDir::new();
-    let path = dir.path("audit.jsonl");
+    let dir = TempDir::new("audit-test");
+    let path = dir.file("audit.jsonl");
     let started = Instant::now();
     let children: Vec<_> = (0..CHILDREN)
         .map(|i| {
@@ -559,8 +535,8 @@ fn eight_processes_appending_at_once_keep_one_unbroken_chain() {
 
 #[test]
 fn threads_with_their_own_handles_keep_one_unbroken_chain() {
-    let dir = TempDir::new();
-    let path = dir.path("audit.jsonl");
+    let dir = TempDir::new("audit-test");
+    let path = dir.file("audit.jsonl");
     let decisions = decisions();
     std::thread::scope(|scope| {
         for t in 0..4 {
@@ -609,8 +585,8 @@ fn planted_secrets_never_reach_the_audit_file() {
             "context": {"env": {"GITHUB_TOKEN": github}}}),
     ];
     let engine = Engine::defaults();
-    let dir = TempDir::new();
-    let path = dir.path("audit.jsonl");
+    let dir = TempDir::new("audit-test");
+    let path = dir.file("audit.jsonl");
     let mut log = AuditLog::open(&path, AuditOptions::default()).unwrap();
     for action in &actions {
         let decision = engine

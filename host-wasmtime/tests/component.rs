@@ -1,6 +1,7 @@
 //! The engine as a WASI component (world `agent-policy:engine`), run in wasmtime: every
-//! conformance vector must give, byte for byte, what the Rust engine gives, and the component
-//! must get by with no capability at all.
+//! conformance vector must give, byte for byte, what the Rust engine gives (those with a
+//! session, grants or bypass records through `evaluate-in-session` and `evaluate-with`), and
+//! the component must get by with no capability at all.
 //!
 //! The component is read from `AGENT_POLICY_COMPONENT`, else from
 //! `<target dir>/wasm32-wasip2/release/agent_policy_component.wasm`; build it first with
@@ -11,7 +12,9 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use agent_policy_conformance::{INLINE_ORIGIN, Vector, evaluate_vector, load_corpus, vectors_dir};
+use agent_policy_conformance::{
+    INLINE_ORIGIN, Vector, evaluate_vector, load_corpus, output_of, vectors_dir,
+};
 use agent_policy_core::{Engine, PolicySource, Request, SourceFormat};
 use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};
 use wasmtime::{Config, OptLevel, Store};
@@ -175,6 +178,37 @@ impl Instance {
             .call_evaluate(&mut self.store, engine, action, now, sequence)
     }
 
+    fn evaluate_with(
+        &mut self,
+        engine: ResourceAny,
+        v: &Vector,
+        action: &str,
+    ) -> wasmtime::Result<Result<String, String>> {
+        let policy = self.bindings.agent_policy_engine_policy().engine();
+        let grants = serde_json::Value::from(v.grants.clone()).to_string();
+        let bypasses = serde_json::Value::from(v.bypasses.clone()).to_string();
+        match &v.session {
+            None => policy.call_evaluate_with(
+                &mut self.store,
+                engine,
+                action,
+                &v.now,
+                v.sequence,
+                &grants,
+                &bypasses,
+            ),
+            Some(session) => policy.call_evaluate_in_session(
+                &mut self.store,
+                engine,
+                action,
+                &session.to_string(),
+                &v.now,
+                &grants,
+                &bypasses,
+            ),
+        }
+    }
+
     fn redact(&mut self, engine: ResourceAny, value: &str) -> Result<String, String> {
         self.bindings
             .agent_policy_engine_policy()
@@ -240,9 +274,15 @@ fn component_output(instance: &mut Instance, v: &Vector) -> String {
         (Some(value), None) => serde_json::to_string(value).expect("a JSON value serialises"),
         (None, None) => panic!("vector {}: no action", v.name),
     };
-    let result = instance
-        .evaluate(engine, &action, &v.now, v.sequence)
-        .unwrap_or_else(|e| panic!("vector {}: the component trapped: {e:?}", v.name));
+    // Vectors with no grants, bypasses or session go through `evaluate`, the others through
+    // `evaluate-with` or `evaluate-in-session`.
+    let plain = v.session.is_none() && v.grants.is_empty() && v.bypasses.is_empty();
+    let result = if plain {
+        instance.evaluate(engine, &action, &v.now, v.sequence)
+    } else {
+        instance.evaluate_with(engine, v, &action)
+    }
+    .unwrap_or_else(|e| panic!("vector {}: the component trapped: {e:?}", v.name));
     instance.drop_engine(engine);
     match result {
         Ok(output) | Err(output) => output,
@@ -256,10 +296,7 @@ fn every_conformance_vector_gives_the_rust_engine_output() {
     let mut instance = Instance::new();
     let mut differences = Vec::new();
     for (family, v) in &corpus {
-        let reference = match evaluate_vector(v).expect("a well-formed vector") {
-            Ok(decision) => decision.to_json(),
-            Err(error) => error.to_json(),
-        };
+        let reference = output_of(&evaluate_vector(v).expect("a well-formed vector"));
         let got = component_output(&mut instance, v);
         if got != reference {
             differences.push(format!(
@@ -268,6 +305,11 @@ fn every_conformance_vector_gives_the_rust_engine_output() {
             ));
         }
     }
+    let in_sessions = corpus.iter().filter(|(_, v)| v.session.is_some()).count();
+    assert!(
+        in_sessions >= 20,
+        "only {in_sessions} vectors run in a session"
+    );
     assert!(
         differences.is_empty(),
         "{} of {} vectors differ (a component built before the latest change to core \

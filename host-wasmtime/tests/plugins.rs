@@ -18,7 +18,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use agent_policy_core::{Decision, Engine, Outcome, Request};
@@ -27,6 +26,10 @@ use agent_policy_host::plugins::{
     DEFAULT_FUEL, Failure, Limits, PluginConfig, PluginReport, PluginSet,
 };
 use serde_json::{Value, json};
+
+use support::TempDir;
+
+mod support;
 
 const NOW: &str = "2026-11-22T10:00:00Z";
 const RELEASE: &str = "wasm32-wasip2/release";
@@ -79,36 +82,6 @@ fn plugins_dir() -> Option<&'static Path> {
 
 fn wasm(dir: &Path, name: &str) -> PathBuf {
     dir.join(format!("{}_plugin.wasm", name.replace('-', "_")))
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "agent-policy-plugins-test-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn put(&self, relative: &str, text: &[u8]) -> PathBuf {
-        let path = self.0.join(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 fn config(dir: &Path, name: &str, limits: Limits, on_error: Outcome) -> PluginConfig {
@@ -323,12 +296,12 @@ fn the_cli_runs_the_example_policy_with_paths_relative_to_it() {
 #[test]
 fn a_missing_or_invalid_component_gives_on_error_and_the_rest_still_runs() {
     let Some(dir) = plugins_dir() else { return };
-    let t = TempDir::new();
-    let junk = t.put("junk.wasm", b"\0asm this is not a component");
+    let t = TempDir::new("plugins-test");
+    let junk = t.put_bytes("junk.wasm", b"\0asm this is not a component");
     let plugins = set(vec![
         PluginConfig {
             id: "missing".into(),
-            path: t.0.join("nowhere.wasm"),
+            path: t.file("nowhere.wasm"),
             limits: Limits::default(),
             on_error: Outcome::Deny,
         },
@@ -525,18 +498,18 @@ fn the_filesystem_and_the_environment_are_not_granted() {
 #[test]
 fn plugins_of_an_override_resolve_against_its_own_directory() {
     let Some(dir) = plugins_dir() else { return };
-    let t = TempDir::new();
+    let t = TempDir::new("plugins-test");
     let bytes = std::fs::read(wasm(dir, "naming")).unwrap();
-    t.put("team/plugins/naming.wasm", &bytes);
-    let root = t.put("policy.yml", b"version: \"1\"\ndefault: allow\n");
-    t.put(
+    t.put_bytes("team/plugins/naming.wasm", &bytes);
+    let root = t.put_bytes("policy.yml", b"version: \"1\"\ndefault: allow\n");
+    t.put_bytes(
         "team/.agent-policy.override.yml",
         b"version: \"1\"\nplugins:\n  - {id: naming, path: plugins/naming.wasm}\n",
     );
     let loaded = load_policy(&root).unwrap();
     let plugins = PluginSet::load(&loaded).unwrap();
     let paths: Vec<&Path> = plugins.configs().map(|c| c.path.as_path()).collect();
-    assert_eq!(paths, [t.0.join("team/plugins/naming.wasm")]);
+    assert_eq!(paths, [t.file("team/plugins/naming.wasm")]);
     let mut d = loaded
         .engine
         .evaluate(&Request::new(&write("team/main.tf", BAD_TF), NOW))

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The Node surface's parity runner: `node tests/parity/run_node.mjs CASES.jsonl` reads the
 // cases written by `parity cases` and prints one {"name", "output"} line per vector, output
-// being the canonical decision JSON (`evaluateJson`) or the thrown PolicyError's `json`.
+// being the canonical decision JSON (`evaluateJson`; a case with a session goes through
+// `evaluateInSessionJson`, which gives `{"decision", "session"}`) or the thrown PolicyError's
+// `json`.
 // It uses only the public API of the package (bindings-node, built by its make.sh).
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -19,7 +21,9 @@ function runCase(c) {
     // A string given as the action is JSON text, so a string *value* goes as its text.
     const action =
       c.action_text !== null ? c.action_text : typeof c.action === 'string' ? JSON.stringify(c.action) : c.action
-    return engine.evaluateJson(action, { now: c.now, sequence: c.sequence })
+    const records = { grants: c.grants, bypasses: c.bypasses }
+    if (c.session !== null) return engine.evaluateInSessionJson(action, c.session, { now: c.now, ...records })
+    return engine.evaluateJson(action, { now: c.now, sequence: c.sequence, ...records })
   } catch (e) {
     if (e instanceof PolicyError) return e.json
     throw e

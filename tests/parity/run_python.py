@@ -5,7 +5,9 @@
 
 CASES.jsonl comes from `parity cases`. Prints one {"name", "output"} line per case: the
 canonical decision JSON (Decision.to_json()) or the error's JSON (PolicyError.json), for
-tests/parity/compare.py to hold against the Rust reference.
+tests/parity/compare.py to hold against the Rust reference. A case with a session goes through
+Engine.evaluate_in_session, and its output is {"decision": <Decision.to_json()>, "session":
+<the returned state dict as compact JSON, in the order the engine wrote it>}.
 """
 
 import json
@@ -29,7 +31,16 @@ def output_for(case):
     try:
         engine = engine_for(case)
         action = case["action_text"] if case["action_text"] is not None else case["action"]
-        return engine.evaluate(action, case["now"], sequence=case["sequence"]).to_json()
+        records = {"grants": case["grants"], "bypasses": case["bypasses"]}
+        if case["session"] is None:
+            return engine.evaluate(
+                action, case["now"], sequence=case["sequence"], **records
+            ).to_json()
+        decision, state = engine.evaluate_in_session(
+            action, case["session"], case["now"], **records
+        )
+        state_json = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+        return f'{{"decision":{decision.to_json()},"session":{state_json}}}'
     except PolicyError as error:
         return error.json
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The wasm surface's parity runner: `node tests/parity/run_wasm_node.mjs CASES.jsonl` reads the
 // cases written by `parity cases` and prints one {"name", "output"} line per vector, output
-// being the canonical decision JSON (`evaluateJson`) or the thrown PolicyError's `json`.
+// being the canonical decision JSON (`evaluateJson`; a case with a session goes through
+// `evaluateInSessionJson`, which gives `{"decision", "session"}`) or the thrown PolicyError's
+// `json`.
 // It uses only the public API of the Node build (bindings-wasm/pkg-node); `runCase` is also
 // imported by the browser test, which replays the same cases on the ES module in Chromium.
 
@@ -23,7 +25,11 @@ export function runCase({ Engine }, c) {
         : typeof c.action === "string"
           ? JSON.stringify(c.action)
           : c.action;
-    return engine.evaluateJson(action, { now: c.now, sequence: c.sequence });
+    const records = { grants: c.grants, bypasses: c.bypasses };
+    if (c.session !== null) {
+      return engine.evaluateInSessionJson(action, c.session, { now: c.now, ...records });
+    }
+    return engine.evaluateJson(action, { now: c.now, sequence: c.sequence, ...records });
   } catch (e) {
     if (e?.name === "PolicyError") return e.json;
     throw e;

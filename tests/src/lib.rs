@@ -10,6 +10,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use agent_policy_core::session::SessionState;
+use agent_policy_core::session::json::{bypasses_from_value, grants_from_value, session_output};
 use agent_policy_core::{Engine, Error, PolicySource, Request, SourceFormat};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -78,6 +80,18 @@ pub struct Vector {
     /// The action's sequence number in its session (default 0).
     #[serde(default)]
     pub sequence: u64,
+    /// The session the action is decided in: a session state as a previous decision left
+    /// it, or `{}` for a new session. With it the output is `{"decision", "session"}` (see
+    /// [`agent_policy_core::session::json::session_output`]).
+    #[serde(default)]
+    pub session: Option<Value>,
+    /// Approval grants the host holds (each read by the engine, so a malformed one is the
+    /// engine's error).
+    #[serde(default)]
+    pub grants: Vec<Value>,
+    /// Bypass records the host holds.
+    #[serde(default)]
+    pub bypasses: Vec<Value>,
     /// The expectation: `{"error": {...}}` or a named subset of the decision document.
     pub expect: Value,
     /// Set when the engine is known to disagree with this vector: what is wrong.
@@ -150,19 +164,51 @@ fn format_of(name: Option<&str>) -> Result<SourceFormat, CorpusError> {
     }
 }
 
+/// What the engine gives for a vector: the decision, and the state after it when the vector
+/// is decided in a session.
+#[derive(Debug, Clone)]
+pub struct Evaluated {
+    /// The decision.
+    pub decision: agent_policy_core::Decision,
+    /// The session state after the decision, for a vector with `session`.
+    pub session: Option<SessionState>,
+}
+
+impl Evaluated {
+    /// The canonical output: the decision document, or `{"decision", "session"}` in a
+    /// session.
+    pub fn to_json(&self) -> String {
+        match &self.session {
+            None => self.decision.to_json(),
+            Some(state) => session_output(&self.decision, state),
+        }
+    }
+}
+
+/// The canonical output of an evaluation: [`Evaluated::to_json`] or the error JSON.
+pub fn output_of(result: &Result<Evaluated, Error>) -> String {
+    match result {
+        Ok(evaluated) => evaluated.to_json(),
+        Err(e) => e.to_json(),
+    }
+}
+
 /// The reference evaluation of a vector: builds the engine from the vector's policy sources
 /// and evaluates its action at its `now`.
 ///
 /// - `policy` → origin `<inline>`; `policy_file` → origin is the file name as written;
 ///   neither → [`Engine::defaults`] (overrides need a root policy).
 /// - `overrides` → [`Engine::from_sources`], in the order given.
-/// - `action_text` is parsed by the engine ([`Engine::evaluate_json`]), so malformed JSON is
-///   the engine's `action.syntax` error.
+/// - `grants`, `bypasses`, then `session` are read by the engine
+///   ([`grants_from_value`], [`bypasses_from_value`], [`SessionState::from_value`]), in
+///   that order, before the action: the first malformed one is the engine's error.
+/// - `action_text` is parsed by the engine's strict reader, so malformed JSON is the engine's
+///   `action.syntax` error.
+/// - `session` → [`Engine::evaluate_in_session`] (the session numbers the action; `sequence`
+///   must be 0); otherwise [`Engine::evaluate`] with `sequence`.
 ///
 /// The outer `Err` is a corpus problem; the inner result is the engine's answer.
-pub fn evaluate_vector(
-    v: &Vector,
-) -> Result<Result<agent_policy_core::Decision, Error>, CorpusError> {
+pub fn evaluate_vector(v: &Vector) -> Result<Result<Evaluated, Error>, CorpusError> {
     let root_text = match (&v.policy, &v.policy_file) {
         (Some(_), Some(_)) => {
             return Err(CorpusError(
@@ -184,6 +230,16 @@ pub fn evaluate_vector(
         .iter()
         .map(|o| format_of(o.format.as_deref()))
         .collect::<Result<Vec<_>, _>>()?;
+    if v.action.is_some() == v.action_text.is_some() {
+        return Err(CorpusError(
+            "give exactly one of action and action_text".to_owned(),
+        ));
+    }
+    if v.session.is_some() && v.sequence != 0 {
+        return Err(CorpusError(
+            "a vector in a session has no sequence: the session numbers its actions".to_owned(),
+        ));
+    }
     let engine = match root_text {
         None if !v.overrides.is_empty() => {
             return Err(CorpusError("overrides need a root policy".to_owned()));
@@ -203,24 +259,41 @@ pub fn evaluate_vector(
             }
         }
     };
-    match (&v.action, &v.action_text) {
-        (Some(action), None) => {
-            let mut request = Request::new(action, &v.now);
-            request.sequence = v.sequence;
-            Ok(engine.evaluate(&request))
-        }
+    Ok(decide(&engine, v))
+}
+
+/// The engine's answer for a vector, once its engine is built.
+fn decide(engine: &Engine, v: &Vector) -> Result<Evaluated, Error> {
+    let grants = grants_from_value(&Value::Array(v.grants.clone()))?;
+    let bypasses = bypasses_from_value(&Value::Array(v.bypasses.clone()))?;
+    let mut session = v
+        .session
+        .as_ref()
+        .map(SessionState::from_value)
+        .transpose()?;
+    let parsed;
+    let action = match (&v.action, &v.action_text) {
+        (Some(action), None) => action,
         (None, Some(text)) => {
-            if v.sequence != 0 {
-                return Err(CorpusError(
-                    "sequence is not supported with action_text".to_owned(),
-                ));
-            }
-            Ok(engine.evaluate_json(text, &v.now))
+            parsed = agent_policy_core::json::parse_strict(
+                text,
+                agent_policy_core::action::ACTION_ORIGIN,
+                1,
+            )?;
+            &parsed
         }
-        _ => Err(CorpusError(
-            "give exactly one of action and action_text".to_owned(),
-        )),
-    }
+        // `evaluate_vector` refuses a vector with neither or both.
+        _ => &Value::Null,
+    };
+    let mut request = Request::new(action, &v.now);
+    request.sequence = v.sequence;
+    request.grants = &grants;
+    request.bypasses = &bypasses;
+    let decision = match session.as_mut() {
+        Some(state) => engine.evaluate_in_session(&request, state)?,
+        None => engine.evaluate(&request)?,
+    };
+    Ok(Evaluated { decision, session })
 }
 
 /// The error output every surface gives: the engine's own [`Error::to_json`] (code, message,
@@ -247,10 +320,7 @@ pub fn run(v: &Vector) -> Outcome {
             check: Err(format!("bad vector: {e}")),
         },
         Ok(result) => {
-            let output = match &result {
-                Ok(decision) => decision.to_json(),
-                Err(e) => e.to_json(),
-            };
+            let output = output_of(&result);
             let check = serde_json::from_str::<Value>(&output)
                 .map_err(|e| format!("the output is not JSON: {e}"))
                 .and_then(|value| check(&v.expect, &value));
@@ -293,6 +363,24 @@ pub fn check(expect: &Value, output: &Value) -> Result<(), String> {
                 .and_then(Value::as_str)
                 .unwrap_or("?")
         ));
+    }
+    // A decision made in a session: `session` checks (a subset of) the state after it, every
+    // other key the decision.
+    if let Some(decision @ Value::Object(_)) = output.get("decision") {
+        let mut want = want.clone();
+        let want_state = want.remove("session");
+        check(&Value::Object(want), decision)?;
+        if let Some(state) = want_state {
+            diff(
+                "$.session",
+                &state,
+                output.get("session").unwrap_or(&Value::Null),
+            )?;
+        }
+        return Ok(());
+    }
+    if want.contains_key("session") {
+        return Err("bad vector: expect.session needs a vector decided in a session".to_owned());
     }
     let Value::Object(doc) = output else {
         return Err("the decision is not an object".to_owned());
@@ -575,6 +663,25 @@ mod tests {
         );
         assert!(check(&json!({"full": partial}), &d).is_err());
         assert!(check(&json!({"full": d.clone()}), &d).is_ok());
+    }
+
+    #[test]
+    fn session_outputs_check_the_decision_and_a_subset_of_the_state() {
+        let out = json!({"decision": decision(), "session": {"version": 1, "actions": 2,
+                                                              "denials": [5]}});
+        assert!(
+            check(
+                &json!({"decision": "deny", "session": {"actions": 2}}),
+                &out
+            )
+            .is_ok()
+        );
+        assert!(check(&json!({"decision": "allow"}), &out).is_err());
+        assert!(check(&json!({"session": {"actions": 3}}), &out).is_err());
+        assert!(check(&json!({"session": {"denials": []}}), &out).is_err());
+        assert!(check(&json!({"full": decision()}), &out).is_ok());
+        let err = check(&json!({"session": {"actions": 2}}), &decision()).unwrap_err();
+        assert!(err.starts_with("bad vector"), "{err}");
     }
 
     #[test]

@@ -32,7 +32,18 @@ class Engine:
         now: str | datetime | None = None,
         *,
         sequence: int = 0,
+        grants: Sequence[Mapping[str, _JSON]] | None = None,
+        bypasses: Sequence[Mapping[str, _JSON]] | None = None,
     ) -> Decision: ...
+    def evaluate_in_session(
+        self,
+        action: Mapping[str, _JSON] | str,
+        session: Mapping[str, _JSON] | None,
+        now: str | datetime | None = None,
+        *,
+        grants: Sequence[Mapping[str, _JSON]] | None = None,
+        bypasses: Sequence[Mapping[str, _JSON]] | None = None,
+    ) -> tuple[Decision, dict[str, Any]]: ...
     def redact(self, value: _JSON) -> dict[str, Any]: ...
     def lint(self) -> dict[str, list[str]]: ...
 

@@ -60,6 +60,44 @@ impl GuestEngine for EngineResource {
         crate::evaluate(&self.0, &action_json, &now, sequence)
     }
 
+    fn evaluate_with(
+        &self,
+        action_json: String,
+        now: String,
+        sequence: u64,
+        grants_json: String,
+        bypasses_json: String,
+    ) -> Result<String, String> {
+        crate::evaluate_with(
+            &self.0,
+            &action_json,
+            &now,
+            sequence,
+            &grants_json,
+            &bypasses_json,
+            None,
+        )
+    }
+
+    fn evaluate_in_session(
+        &self,
+        action_json: String,
+        session_json: String,
+        now: String,
+        grants_json: String,
+        bypasses_json: String,
+    ) -> Result<String, String> {
+        crate::evaluate_with(
+            &self.0,
+            &action_json,
+            &now,
+            0,
+            &grants_json,
+            &bypasses_json,
+            Some(&session_json),
+        )
+    }
+
     fn redact(&self, value_json: String) -> Result<String, String> {
         crate::redact(&self.0, &value_json)
     }

@@ -8,10 +8,13 @@
 //! [`LintReport::to_json`](agent_policy_core::LintReport::to_json). The functions here do
 //! the conversion and nothing else; they compile everywhere, so the native build of the
 //! workspace tests them. The export glue that binds them to the WIT world (`component`) is
-//! compiled for `wasm32` only.
+//! compiled for `wasm32` only. Sessions cross as JSON text too: the state in, and
+//! `{"decision", "session"}` out ([`evaluate_with`]).
 
 use agent_policy_core::action::ACTION_ORIGIN;
-use agent_policy_core::{Engine, PolicySource, Request};
+use agent_policy_core::session::SessionState;
+use agent_policy_core::session::json::{bypasses_from_json, grants_from_json, session_output};
+use agent_policy_core::{Engine, Error, PolicySource, Request};
 
 #[cfg(target_arch = "wasm32")]
 mod component;
@@ -43,6 +46,42 @@ pub fn evaluate(
         .evaluate(&request)
         .map(|d| d.to_json())
         .map_err(|e| e.to_json())
+}
+
+/// Evaluates one action given as JSON text with the host's grants and bypass records (JSON
+/// lists; an empty text is none) and, when `session_json` is given, in that session (an
+/// empty text, `null` or `{}` is a new session). The grants, records and state are read
+/// before the action.
+///
+/// Ok is the canonical decision document, or in a session `{"decision", "session"}`; Err
+/// the engine's error JSON.
+pub fn evaluate_with(
+    engine: &Engine,
+    action_json: &str,
+    now: &str,
+    sequence: u64,
+    grants_json: &str,
+    bypasses_json: &str,
+    session_json: Option<&str>,
+) -> Result<String, String> {
+    let run = || -> Result<String, Error> {
+        let grants = grants_from_json(grants_json)?;
+        let bypasses = bypasses_from_json(bypasses_json)?;
+        let mut session = session_json.map(SessionState::from_json).transpose()?;
+        let action = agent_policy_core::json::parse_strict(action_json, ACTION_ORIGIN, 1)?;
+        let mut request = Request::new(&action, now);
+        request.sequence = sequence;
+        request.grants = &grants;
+        request.bypasses = &bypasses;
+        Ok(match session.as_mut() {
+            None => engine.evaluate(&request)?.to_json(),
+            Some(state) => {
+                let decision = engine.evaluate_in_session(&request, state)?;
+                session_output(&decision, state)
+            }
+        })
+    };
+    run().map_err(|e| e.to_json())
 }
 
 /// Replaces every secret in a JSON value (given as text, read strictly) with its marker.
@@ -139,6 +178,48 @@ mod tests {
         let lax = load(inline("version: \"1\"\nrules: []\n"), &[]).unwrap();
         assert_eq!(lint(&lax), lax.lint().to_json());
         assert!(lint(&lax).contains("no 'default' given"), "{}", lint(&lax));
+    }
+
+    #[test]
+    fn sessions_grants_and_bypasses_reach_the_engine() {
+        let engine = load(
+            inline(
+                "version: '1'\ndefault: allow\nbudget: {max_tool_calls: 1}\n\
+                 permissions: {filesystem: {deny: ['locked/**']}}\n",
+            ),
+            &[],
+        )
+        .unwrap();
+        let read = r#"{"tool":"Read","args":{"file_path":"a"}}"#;
+        let first = evaluate_with(&engine, read, NOW, 0, "", "", Some("")).unwrap();
+        let first: serde_json::Value = serde_json::from_str(&first).unwrap();
+        assert_eq!(first["decision"]["decision"], "allow");
+        assert_eq!(first["session"]["tool_calls"], 1);
+        let state = first["session"].to_string();
+        let second = evaluate_with(&engine, read, NOW, 0, "", "null", Some(&state)).unwrap();
+        assert!(second.contains("\"decision\":\"terminate\""), "{second}");
+        let bad = evaluate_with(
+            &engine,
+            read,
+            NOW,
+            0,
+            "",
+            "",
+            Some(r#"{"version":1,"x":1}"#),
+        );
+        assert!(bad.unwrap_err().contains("action.bad_value"));
+        // Without a session: the decision document, exactly `evaluate`'s.
+        assert_eq!(
+            evaluate_with(&engine, read, NOW, 3, "[]", "", None),
+            evaluate(&engine, read, NOW, 3)
+        );
+        let edit = r#"{"tool":"Write","args":{"file_path":"locked/a","content":"x"}}"#;
+        let record = r#"[{"id":"byp_1","reason":"r","approver":"a","allow":["locked/**"],
+                          "expires_at":"2026-11-22T11:00:00Z"}]"#;
+        let lifted = evaluate_with(&engine, edit, NOW, 0, "", record, None).unwrap();
+        assert!(lifted.contains("\"bypass_id\":\"byp_1\""), "{lifted}");
+        let err = evaluate_with(&engine, edit, NOW, 0, "[{", "", None).unwrap_err();
+        assert!(err.contains("action.syntax"), "{err}");
     }
 
     #[test]

@@ -27,10 +27,16 @@ fuzz_target!(|data: &[u8]| {
             .expect("a finding's span lies in the text");
         assert!(!secret.is_empty(), "empty finding");
         assert!(out.contains(&r.marker), "marker missing from the output");
-        // A long secret that survives whole is a leak (short ones may recur by chance).
+        // A long secret that survives whole is a leak (short ones may recur by chance). The
+        // markers are taken out first: text such as `ACTED:generic-secret` may be found as a
+        // secret and also be part of its own marker.
         if secret.len() >= 16 && !text.replacen(secret, "", 1).contains(secret) {
+            let mut rest = out.clone();
+            for f in &found {
+                rest = rest.replace(&f.marker, "\u{0}");
+            }
             assert!(
-                !out.contains(secret),
+                !rest.contains(secret),
                 "a found secret survives in the output"
             );
         }

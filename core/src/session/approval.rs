@@ -168,7 +168,7 @@ pub(crate) fn apply(
     policy: &crate::policy::compile::CompiledPolicy,
     decision: &mut Decision,
     grants: &[Grant],
-    now_seconds: i64,
+    now: (i64, u32),
     grant_key: Option<&[u8]>,
 ) {
     if decision.decision != Outcome::RequireApproval {
@@ -187,7 +187,7 @@ pub(crate) fn apply(
     });
     let valid = |g: &&Grant| {
         g.fingerprint == fingerprint
-            && parse_timestamp(&g.expires_at).is_ok_and(|t| t.seconds > now_seconds)
+            && parse_timestamp(&g.expires_at).is_ok_and(|t| (t.seconds, t.nanos) > now)
             && grant_key.is_none_or(|k| g.signature_is_valid(k))
     };
     let mut used: Vec<&Grant> = Vec::new();

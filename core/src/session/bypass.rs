@@ -165,7 +165,7 @@ pub(crate) fn apply(
     policy: &CompiledPolicy,
     decision: &mut Decision,
     bypasses: &[Bypass],
-    now_seconds: i64,
+    now: (i64, u32),
 ) {
     if decision.decision != Outcome::Deny || bypasses.is_empty() {
         return;
@@ -180,7 +180,7 @@ pub(crate) fn apply(
         return;
     }
     for record in bypasses {
-        if !parse_timestamp(&record.expires_at).is_ok_and(|t| t.seconds > now_seconds) {
+        if !parse_timestamp(&record.expires_at).is_ok_and(|t| (t.seconds, t.nanos) > now) {
             continue;
         }
         let Ok((paths, commands)) = record.compile() else {

@@ -15,6 +15,7 @@
 mod approval;
 mod bypass;
 mod config;
+pub mod json;
 #[cfg(test)]
 mod tests;
 

@@ -294,6 +294,22 @@ fn a_grant_for_the_fingerprint_and_role_allows_exactly_that_action_until_it_expi
     let mut req = Request::new(&action, &now);
     req.grants = &wrong;
     assert_eq!(e.evaluate(&req).unwrap().decision, Outcome::RequireApproval);
+    // Sub-second expiry counts: a grant until 10:01:00.900 holds at 10:01:00.100.
+    let fractional = [Grant::new(
+        &request.fingerprint,
+        "lead",
+        "alice",
+        at(60_900),
+    )];
+    let within = at(60_100);
+    let action = write_package();
+    let mut req = Request::new(&action, &within);
+    req.grants = &fractional;
+    assert_eq!(e.evaluate(&req).unwrap().decision, Outcome::Allow);
+    let after = at(60_900);
+    let mut req = Request::new(&action, &after);
+    req.grants = &fractional;
+    assert_eq!(e.evaluate(&req).unwrap().decision, Outcome::RequireApproval);
     let late = at(60_000);
     let action = write_package();
     let mut req = Request::new(&action, &late);

@@ -106,6 +106,19 @@ impl TempDir {
         self.0.join(relative).display().to_string()
     }
 
+    /// The path of `relative` inside the directory, as a path.
+    pub fn file(&self, relative: &str) -> PathBuf {
+        self.0.join(relative)
+    }
+
+    /// Writes `bytes` to `relative` (parents created) and returns its path.
+    pub fn put_bytes(&self, relative: &str, bytes: &[u8]) -> PathBuf {
+        let path = self.0.join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
     /// The directory.
     pub fn root(&self) -> &Path {
         &self.0

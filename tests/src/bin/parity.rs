@@ -4,7 +4,9 @@
 //! text inlined, origins and formats spelled out), the input every other surface's runner
 //! reads; `parity reference` prints what the Rust engine outputs for each, one
 //! `{"name", "output"}` line per vector, the reference the others are compared with
-//! (`tests/parity/compare.py`).
+//! (`tests/parity/compare.py`). A case decided in a session carries `session` (the state
+//! before; `{}` for a new session) and its output is `{"decision", "session"}`; `grants` and
+//! `bypasses` are lists (empty when the vector has none), `session` is null outside sessions.
 #![expect(
     clippy::print_stdout,
     clippy::print_stderr,
@@ -13,7 +15,9 @@
 
 use std::process::ExitCode;
 
-use agent_policy_conformance::{INLINE_ORIGIN, Vector, evaluate_vector, load_corpus, vectors_dir};
+use agent_policy_conformance::{
+    INLINE_ORIGIN, Vector, evaluate_vector, load_corpus, output_of, vectors_dir,
+};
 use serde_json::{Value, json};
 
 /// One vector as every surface's runner reads it.
@@ -37,6 +41,9 @@ fn case(v: &Vector) -> Value {
         "action_text": v.action_text,
         "now": v.now,
         "sequence": v.sequence,
+        "session": v.session,
+        "grants": v.grants,
+        "bypasses": v.bypasses,
     })
 }
 
@@ -54,8 +61,7 @@ fn main() -> ExitCode {
             "cases" => println!("{}", case(v)),
             "reference" => {
                 let output = match evaluate_vector(v) {
-                    Ok(Ok(decision)) => decision.to_json(),
-                    Ok(Err(e)) => e.to_json(),
+                    Ok(result) => output_of(&result),
                     Err(e) => {
                         eprintln!("parity: vector {}: {e}", v.name);
                         return ExitCode::FAILURE;
