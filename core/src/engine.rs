@@ -322,6 +322,21 @@ impl Engine {
         )
     }
 
+    /// [`Engine::evaluate`] or, with `session`, [`Engine::evaluate_in_session`], with findings
+    /// from outside the engine (a host's plugins): `external` sees the rules' decision and its
+    /// findings are merged deny-wins before bypasses, grants and the session layer apply, so a
+    /// plugin's deny counts toward escalation and a plugin's approval can be granted.
+    pub fn evaluate_with_findings(
+        &self,
+        request: &Request<'_>,
+        session: Option<&mut crate::session::SessionState>,
+        external: &dyn Fn(&Decision) -> Vec<crate::findings::Finding>,
+    ) -> Result<Decision, Error> {
+        let mut ctx = self.context(request, session);
+        ctx.external = Some(external);
+        evaluate::evaluate_in(&self.policy, request.action, request.now, &mut ctx)
+    }
+
     fn context<'r>(
         &'r self,
         request: &Request<'r>,
@@ -333,6 +348,7 @@ impl Engine {
             bypasses: request.bypasses,
             grant_key: self.grant_key.as_deref(),
             session,
+            external: None,
         }
     }
 

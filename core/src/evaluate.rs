@@ -212,8 +212,13 @@ pub fn rule_matches(
     Ok(effects.iter().any(|e| rule.cond.check(e, &facts).is_some()))
 }
 
+/// Findings from outside the engine (the host's plugins), asked for once the rules have
+/// decided: they see that decision and are merged deny-wins before bypasses, grants and the
+/// session layer apply, so those treat them like the engine's own rules.
+pub type ExternalFindings<'r> = &'r dyn Fn(&Decision) -> Vec<crate::findings::Finding>;
+
 /// What a decision takes besides the policy, the action and `now`.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Context<'r> {
     /// The action's sequence number (ignored in a session: the session numbers its actions).
     pub sequence: u64,
@@ -225,6 +230,21 @@ pub struct Context<'r> {
     pub grant_key: Option<&'r [u8]>,
     /// The session the action belongs to, updated by the decision.
     pub session: Option<&'r mut crate::session::SessionState>,
+    /// Findings from outside the engine.
+    pub external: Option<ExternalFindings<'r>>,
+}
+
+impl std::fmt::Debug for Context<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("sequence", &self.sequence)
+            .field("grants", &self.grants.len())
+            .field("bypasses", &self.bypasses.len())
+            .field("grant_key", &self.grant_key.map(|_| ".."))
+            .field("session", &self.session)
+            .field("external", &self.external.map(|_| ".."))
+            .finish()
+    }
 }
 
 /// Evaluates one action with grants, bypasses and a session (see [`crate::session`]).
@@ -451,6 +471,10 @@ pub fn evaluate_in(
         bypass_id: None,
         budget: None,
     };
+    if let Some(external) = ctx.external {
+        let found = external(&decision);
+        crate::findings::merge(&mut decision, &found);
+    }
     crate::session::apply_bypasses(policy, &mut decision, ctx.bypasses, (seconds, nanos));
     if decision.decision == Outcome::RequireApproval {
         let mut grants = crate::session::presented_grants(&action)?;

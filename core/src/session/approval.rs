@@ -149,11 +149,16 @@ fn required_roles(policy: &crate::policy::compile::CompiledPolicy, d: &Decision)
         .matched
         .iter()
         .filter(|m| m.outcome == Outcome::RequireApproval)
-        .map(|m| {
-            policy
-                .rule(&m.rule_id)
-                .and_then(|r| r.approver_role.clone())
-                .unwrap_or_else(|| crate::policy::compile::DEFAULT_APPROVER_ROLE.to_owned())
+        .map(|m| match policy.rule(&m.rule_id) {
+            Some(rule) => rule
+                .approver_role
+                .clone()
+                .unwrap_or_else(|| crate::policy::compile::DEFAULT_APPROVER_ROLE.to_owned()),
+            // A finding from outside the policy (a plugin) brought its role into the decision.
+            None => d
+                .approver_role
+                .clone()
+                .unwrap_or_else(|| crate::policy::compile::DEFAULT_APPROVER_ROLE.to_owned()),
         })
         .collect();
     roles.sort_unstable();

@@ -463,3 +463,70 @@ fn the_state_round_trips_through_json_and_refuses_unknown_fields() {
     assert_eq!(back, s);
     assert!(serde_json::from_str::<SessionState>(r#"{"version":1,"tool_call":3}"#).is_err());
 }
+
+#[test]
+fn external_findings_count_like_rules_for_escalation_and_approval() {
+    use crate::findings::Finding;
+    // A plugin-like deny counts toward escalation.
+    let e = engine(
+        "version: '1'\ndefault: allow\nescalation: {terminate_after_denials: 2, window_ms: 10000}\n",
+    );
+    let deny = |_: &Decision| {
+        vec![Finding::new(
+            "plugin.naming.bad-name",
+            Outcome::Deny,
+            "bad name",
+        )]
+    };
+    let mut s = SessionState::new();
+    let action = read("a");
+    for (ms, expected) in [(0, Outcome::Deny), (1000, Outcome::Terminate)] {
+        let now = at(ms);
+        let d = e
+            .evaluate_with_findings(&Request::new(&action, &now), Some(&mut s), &deny)
+            .unwrap();
+        assert_eq!(d.decision, expected, "{}", d.reason);
+    }
+    assert_eq!(s.terminated.as_ref().unwrap().rule_id, "escalation");
+
+    // A plugin-like approval carries a request and a grant answers it.
+    let e = engine("version: '1'\ndefault: allow\n");
+    let ask = |_: &Decision| {
+        let mut f = Finding::new("plugin.infra.public-lb", Outcome::RequireApproval, "public");
+        f.approver_role = Some("platform".to_owned());
+        vec![f]
+    };
+    let now = at(0);
+    let asked = e
+        .evaluate_with_findings(&Request::new(&action, &now), None, &ask)
+        .unwrap();
+    assert_eq!(asked.decision, Outcome::RequireApproval);
+    let request = asked.approval_request.unwrap();
+    assert_eq!(request.approver_role, "platform");
+    let grants = [Grant::new(
+        &request.fingerprint,
+        "platform",
+        "pat",
+        at(60_000),
+    )];
+    let mut req = Request::new(&action, &now);
+    req.grants = &grants;
+    let granted = e.evaluate_with_findings(&req, None, &ask).unwrap();
+    assert_eq!(granted.decision, Outcome::Allow, "{}", granted.reason);
+    // An external deny is never turned into an allow by a grant.
+    let both = |d: &Decision| {
+        let mut f = ask(d);
+        f.push(Finding::new(
+            "plugin.infra.public-db",
+            Outcome::Deny,
+            "public db",
+        ));
+        f
+    };
+    assert_eq!(
+        e.evaluate_with_findings(&req, None, &both)
+            .unwrap()
+            .decision,
+        Outcome::Deny
+    );
+}

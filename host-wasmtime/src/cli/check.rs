@@ -7,8 +7,10 @@
 //! across calls, also concurrent ones. With `--audit-log FILE`, the decision is appended to
 //! the hash-chained audit log before it is printed.
 //!
-//! The policy's plugins (`plugins:`) run on the action after the engine decides, before the
-//! audit line: their findings merge into the decision deny-wins.
+//! The policy's plugins (`plugins:`) run on the action once its rules have decided: their
+//! findings merge deny-wins before bypass records, grants and the session's accounting
+//! (a plugin's deny counts toward escalation; its approval can be granted), and before the
+//! audit line.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -101,13 +103,15 @@ pub(super) fn run(args: &CheckArgs, ui: &mut Ui) -> Result<i32, Failure> {
     let mut request = Request::new(&timed.action, &now);
     request.grants = &grants;
     request.bypasses = &bypasses;
-    let mut decision = match (&state, &args.session) {
+    // The plugins see the rules' decision; their findings merge before bypasses, grants and
+    // the session's accounting, so those treat them like the policy's own rules.
+    let external = |d: &agent_policy_core::Decision| plugins.findings_for(d);
+    let decision = match (&state, &args.session) {
         (Some(dir), Some(id)) => dir.update_session(id, |session| {
-            Ok(engine.evaluate_in_session(&request, session)?)
+            Ok(engine.evaluate_with_findings(&request, Some(session), &external)?)
         })?,
-        _ => engine.evaluate(&request)?,
+        _ => engine.evaluate_with_findings(&request, None, &external)?,
     };
-    plugins.run(&mut decision);
     // The decision is logged before it is printed: when the log cannot be written, the
     // command fails rather than answer without a trace.
     if let Some(path) = &args.audit_log {

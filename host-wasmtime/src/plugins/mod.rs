@@ -293,19 +293,26 @@ impl PluginSet {
     }
 
     /// Runs every plugin on the action `decision` was made for and merges their findings
-    /// (or their `on_error` outcomes) into it, deny-wins.
+    /// (or their `on_error` outcomes) into it, deny-wins. Prefer giving
+    /// [`PluginSet::findings_for`] to `Engine::evaluate_with_findings`: bypasses, grants and
+    /// the session layer then treat the findings like the policy's own rules.
     pub fn run(&self, decision: &mut Decision) {
+        let findings = self.findings_for(decision);
+        merge(decision, &findings);
+    }
+
+    /// What every plugin finds on the action `decision` was made for (or its `on_error`
+    /// outcome), without merging.
+    pub fn findings_for(&self, decision: &Decision) -> Vec<Finding> {
         if self.plugins.is_empty() {
-            return;
+            return Vec::new();
         }
         let reports = self.reports(decision);
-        let findings: Vec<Finding> = self
-            .plugins
+        self.plugins
             .iter()
             .zip(&reports)
             .flat_map(|(plugin, report)| report.findings(plugin.config.on_error))
-            .collect();
-        merge(decision, &findings);
+            .collect()
     }
 
     /// Runs every plugin on the action `decision` was made for, without merging: what each
