@@ -130,29 +130,13 @@ impl Detector {
     /// one, else the whole match.
     fn policy(rule: &RedactionRule, origin: &str) -> Result<Detector, Error> {
         let id = &rule.id.value;
-        let span = rule.pattern.span;
-        let regex = RegexBuilder::new(&rule.pattern.value)
-            .size_limit(POLICY_REGEX_SIZE_LIMIT)
-            .dfa_size_limit(POLICY_DFA_SIZE_LIMIT)
-            .build()
-            .map_err(|e| {
-                Error::new(
-                    ErrorCode::PolicyBadRegex,
-                    format!(
-                        "the pattern of redaction rule '{id}' is not a valid regular expression"
-                    ),
-                )
-                .with_help(regex_reason(&e))
-                .at(origin, span.line, span.column)
-            })?;
-        if regex.is_match("") {
-            return Err(Error::new(
-                ErrorCode::PolicyBadRegex,
-                format!("the pattern of redaction rule '{id}' matches the empty string"),
-            )
-            .with_help("make the pattern require at least one character (use `+` rather than `*`)")
-            .at(origin, span.line, span.column));
-        }
+        let regex = policy_regex(
+            &rule.pattern,
+            &format!("the pattern of redaction rule '{id}'"),
+            "",
+            "make the pattern require at least one character (use `+` rather than `*`)",
+            origin,
+        )?;
         let group = regex
             .capture_names()
             .position(|n| n == Some("secret"))
@@ -246,18 +230,34 @@ fn allowlist_regex(
     entry: &crate::policy::node::Spanned<String>,
     origin: &str,
 ) -> Result<Regex, Error> {
-    let span = entry.span;
-    let regex = RegexBuilder::new(&entry.value)
+    policy_regex(
+        entry,
+        &format!("allowlist entry {index} of redaction rule '{id}'"),
+        ", so it would allow every secret",
+        "make the entry require at least one character, e.g. `(?i)example`",
+        origin,
+    )
+}
+
+/// Compiles a regular expression of a policy under the size limits; `what` names it in
+/// errors. One that does not compile, or matches the empty string (`empty_consequence` says
+/// what that would do; `empty_help` how to fix it), is `policy.bad_regex` at its position.
+fn policy_regex(
+    text: &crate::policy::node::Spanned<String>,
+    what: &str,
+    empty_consequence: &str,
+    empty_help: &str,
+    origin: &str,
+) -> Result<Regex, Error> {
+    let span = text.span;
+    let regex = RegexBuilder::new(&text.value)
         .size_limit(POLICY_REGEX_SIZE_LIMIT)
         .dfa_size_limit(POLICY_DFA_SIZE_LIMIT)
         .build()
         .map_err(|e| {
             Error::new(
                 ErrorCode::PolicyBadRegex,
-                format!(
-                    "allowlist entry {index} of redaction rule '{id}' is not a valid regular \
-                     expression"
-                ),
+                format!("{what} is not a valid regular expression"),
             )
             .with_help(regex_reason(&e))
             .at(origin, span.line, span.column)
@@ -265,12 +265,9 @@ fn allowlist_regex(
     if regex.is_match("") {
         return Err(Error::new(
             ErrorCode::PolicyBadRegex,
-            format!(
-                "allowlist entry {index} of redaction rule '{id}' matches the empty string, so \
-                 it would allow every secret"
-            ),
+            format!("{what} matches the empty string{empty_consequence}"),
         )
-        .with_help("make the entry require at least one character, e.g. `(?i)example`")
+        .with_help(empty_help)
         .at(origin, span.line, span.column));
     }
     Ok(regex)
