@@ -97,6 +97,17 @@ pub fn blocks<'a>(body: &'a str, kind: &str) -> Vec<(Vec<&'a str>, &'a str)> {
         .collect()
 }
 
+/// The `resource "<type>" "<name>" { … }` blocks of a Terraform file: `(type, name, body)`.
+pub fn resources(text: &str) -> Vec<(&str, &str, &str)> {
+    blocks(text, "resource")
+        .into_iter()
+        .filter_map(|(labels, body)| match labels[..] {
+            [kind, name, ..] => Some((kind, name, body)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A string literal's text (`"prod-api-rds"` → `prod-api-rds`); `None` for anything else.
 pub fn string_value(expr: &str) -> Option<&str> {
     let inner = expr.trim().strip_prefix('"')?.strip_suffix('"')?;

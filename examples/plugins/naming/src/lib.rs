@@ -6,7 +6,7 @@
 //! Rules (shown as `plugin.<id>.<rule>`): `resource-name` (deny), `required-tags` (deny),
 //! `computed-tags` (alert: the tags are an expression this plugin cannot read).
 
-use agent_policy_plugin::hcl::{self, Item};
+use agent_policy_plugin::hcl;
 use agent_policy_plugin::{Finding, Input, Plugin};
 
 /// The environments a name may start with.
@@ -46,18 +46,7 @@ impl Plugin for Naming {
             if !path.ends_with(".tf") {
                 continue;
             }
-            for item in hcl::items(text) {
-                let Item::Block {
-                    kind: "resource",
-                    labels,
-                    body,
-                } = item
-                else {
-                    continue;
-                };
-                let [kind, label, ..] = labels[..] else {
-                    continue;
-                };
+            for (kind, label, body) in hcl::resources(text) {
                 check_resource(kind, label, body, path, index, &mut findings);
             }
         }

@@ -11,7 +11,7 @@
 //! - `public-load-balancer` (require approval by `platform`): a Kubernetes Service of type
 //!   LoadBalancer with no `loadBalancerSourceRanges`.
 
-use agent_policy_plugin::hcl::{self, Item};
+use agent_policy_plugin::hcl;
 use agent_policy_plugin::{Finding, Input, Plugin};
 
 /// The CIDRs that mean "anyone".
@@ -54,18 +54,7 @@ fn deny_ingress(what: String, cidr: &str) -> Finding {
 }
 
 fn terraform(text: &str, path: &str, out: &mut Vec<Finding>) {
-    for item in hcl::items(text) {
-        let Item::Block {
-            kind: "resource",
-            labels,
-            body,
-        } = item
-        else {
-            continue;
-        };
-        let [kind, label, ..] = labels[..] else {
-            continue;
-        };
+    for (kind, label, body) in hcl::resources(text) {
         let at = format!("{kind}.{label} in {path}");
         let cidrs = |body: &str, keys: &[&str]| -> Vec<String> {
             keys.iter()
