@@ -26,8 +26,8 @@ SESSION := examples/session.jsonl
 	python node wasm component surfaces parity-cli plugins
 
 # Gzipped size limit of the browser module, KiB. The goal is 500; today's module is about
-# 717 (core's URL, regex and glob engines, sessions): the limit catches growth while that is worked on.
-WASM_BUDGET_KB ?= 740
+# 677 (core's URL, regex and glob engines, sessions): the limit catches growth while that is worked on.
+WASM_BUDGET_KB ?= 700
 
 # Each surface's test log, read by the closing summary.
 LOGS := $(CARGO_TARGET_DIR)/test-logs

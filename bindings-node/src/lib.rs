@@ -23,6 +23,7 @@ use agent_policy_core::session::SessionState;
 use agent_policy_core::session::json::{bypasses_from_value, grants_from_value, session_output};
 use agent_policy_core::{Engine, Outcome, PolicySource, Request};
 use agent_policy_host::host_config::configure;
+use agent_policy_host::plugins::PluginSet;
 use agent_policy_host::{HostError, ffi};
 use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi::{Env, Status, Task};
@@ -43,7 +44,12 @@ fn thrown(error: &HostError) -> napi::Error {
 /// Evaluates one converted request: the canonical decision JSON, or in a session
 /// `{"decision", "session"}`. The grants, bypass records and session state are read by the
 /// engine first, then the action.
-fn decide(engine: &Engine, args: &EvaluateArgs, now: &str) -> Result<String, HostError> {
+fn decide(
+    engine: &Engine,
+    plugins: &PluginSet,
+    args: &EvaluateArgs,
+    now: &str,
+) -> Result<String, HostError> {
     let grants = grants_from_value(&args.grants)?;
     let bypasses = bypasses_from_value(&args.bypasses)?;
     let mut session = args
@@ -64,9 +70,9 @@ fn decide(engine: &Engine, args: &EvaluateArgs, now: &str) -> Result<String, Hos
     request.grants = &grants;
     request.bypasses = &bypasses;
     Ok(match session.as_mut() {
-        None => engine.evaluate(&request)?.to_json(),
+        None => plugins.evaluate(engine, &request, None)?.to_json(),
         Some(state) => {
-            let decision = engine.evaluate_in_session(&request, state)?;
+            let decision = plugins.evaluate(engine, &request, Some(&mut *state))?;
             session_output(&decision, state)
         }
     })
@@ -78,12 +84,15 @@ fn decide(engine: &Engine, args: &EvaluateArgs, now: &str) -> Result<String, Hos
 #[derive(Debug)]
 pub struct NativeEngine {
     engine: Arc<Engine>,
+    /// The org policy plugins a policy file declares (none for text and the defaults).
+    plugins: Arc<PluginSet>,
 }
 
 impl NativeEngine {
-    fn wrap(engine: Engine) -> NativeEngine {
+    fn wrap(engine: Engine, plugins: PluginSet) -> NativeEngine {
         NativeEngine {
             engine: Arc::new(engine),
+            plugins: Arc::new(plugins),
         }
     }
 }
@@ -106,7 +115,7 @@ impl NativeEngine {
                 .map(|o| PolicySource::new(&o.text, &o.origin, o.format))
                 .collect();
             let engine = Engine::from_sources(root, &overrides)?;
-            Ok(NativeEngine::wrap(configure(engine)?))
+            Ok(NativeEngine::wrap(configure(engine)?, PluginSet::empty()))
         })
     }
 
@@ -116,14 +125,20 @@ impl NativeEngine {
         entry(|| {
             let path = convert::path(path)?;
             let loaded = agent_policy_host::load_policy(Path::new(&path))?;
-            Ok(NativeEngine::wrap(configure(loaded.engine)?))
+            let plugins = PluginSet::load(&loaded)?;
+            Ok(NativeEngine::wrap(configure(loaded.engine)?, plugins))
         })
     }
 
     /// The built-in defaults.
     #[napi(factory)]
     pub fn defaults() -> napi::Result<NativeEngine> {
-        entry(|| Ok(NativeEngine::wrap(configure(Engine::defaults())?)))
+        entry(|| {
+            Ok(NativeEngine::wrap(
+                configure(Engine::defaults())?,
+                PluginSet::empty(),
+            ))
+        })
     }
 
     /// Evaluates an action (JSON text, parsed strictly, or a value) at `now` (the host clock
@@ -143,7 +158,7 @@ impl NativeEngine {
         entry(|| {
             let args = convert::evaluate_args(action, now, sequence, grants, bypasses)?;
             let now = ffi::now_or_clock(args.now.as_deref());
-            decide(&self.engine, &args, &now)
+            decide(&self.engine, &self.plugins, &args, &now)
         })
     }
 
@@ -164,7 +179,7 @@ impl NativeEngine {
         entry(|| {
             let args = convert::session_args(action, session, now, grants, bypasses)?;
             let now = ffi::now_or_clock(args.now.as_deref());
-            decide(&self.engine, &args, &now)
+            decide(&self.engine, &self.plugins, &args, &now)
         })
     }
 
@@ -187,6 +202,7 @@ impl NativeEngine {
             let now = ffi::now_or_clock(args.now.as_deref());
             Ok(AsyncTask::new(EvaluateTask {
                 engine: Arc::clone(&self.engine),
+                plugins: Arc::clone(&self.plugins),
                 args,
                 now,
             }))
@@ -230,6 +246,7 @@ pub fn blocks(outcome: Unknown<'_>) -> napi::Result<bool> {
 #[derive(Debug)]
 pub struct EvaluateTask {
     engine: Arc<Engine>,
+    plugins: Arc<PluginSet>,
     args: EvaluateArgs,
     now: String,
 }
@@ -239,7 +256,7 @@ impl Task for EvaluateTask {
     type JsValue = String;
 
     fn compute(&mut self) -> napi::Result<String> {
-        entry(|| decide(&self.engine, &self.args, &self.now))
+        entry(|| decide(&self.engine, &self.plugins, &self.args, &self.now))
     }
 
     fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {

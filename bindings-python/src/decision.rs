@@ -72,8 +72,8 @@ impl PyDecision {
 
     /// The rules that determined the decision.
     #[getter]
-    fn policy_ids(&self) -> Vec<String> {
-        self.inner.policy_ids.clone()
+    fn policy_ids(&self) -> Vec<&str> {
+        self.inner.policy_ids.iter().map(|id| id.as_str()).collect()
     }
 
     /// Why, for people.

@@ -12,6 +12,7 @@ use agent_policy_core::session::json::{bypasses_from_value, grants_from_value};
 use agent_policy_core::session::{Bypass, Grant, SessionState};
 use agent_policy_core::{Engine, PolicySource, Request, SourceFormat};
 use agent_policy_host::host_config::configure;
+use agent_policy_host::plugins::PluginSet;
 use agent_policy_host::{HostError, ffi};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -118,6 +119,8 @@ impl ActionInput {
 #[derive(Debug)]
 pub struct PyEngine {
     engine: Engine,
+    /// The org policy plugins a policy file declares (none for text and the defaults).
+    plugins: PluginSet,
 }
 
 impl PyEngine {
@@ -158,8 +161,10 @@ impl PyEngine {
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<PyEngine> {
         guarded_detached(py, || {
             let loaded = agent_policy_host::load_policy(&path)?;
+            let plugins = PluginSet::load(&loaded)?;
             Ok(PyEngine {
                 engine: configure(loaded.engine)?,
+                plugins,
             })
         })
     }
@@ -185,6 +190,7 @@ impl PyEngine {
                 .map_err(HostError::from)?;
             Ok(PyEngine {
                 engine: configure(engine)?,
+                plugins: PluginSet::empty(),
             })
         })
     }
@@ -195,6 +201,7 @@ impl PyEngine {
         guarded_detached(py, || {
             Ok(PyEngine {
                 engine: configure(Engine::defaults())?,
+                plugins: PluginSet::empty(),
             })
         })
     }
@@ -215,12 +222,14 @@ impl PyEngine {
         let now = ffi::now_or_clock(now.as_deref());
         let records = self.records(py, grants, bypasses)?;
         let action = self.action(py, action)?;
-        let engine = &self.engine;
+        let (engine, plugins) = (&self.engine, &self.plugins);
         let decision = guarded_detached(py, || {
             let value = action.value()?;
             let mut request = records.request(&value, &now);
             request.sequence = sequence;
-            engine.evaluate(&request).map_err(HostError::from)
+            plugins
+                .evaluate(engine, &request, None)
+                .map_err(HostError::from)
         })?;
         Ok(PyDecision::new(decision))
     }
@@ -247,12 +256,12 @@ impl PyEngine {
         };
         let mut state = guarded(py, || Ok(SessionState::from_value(&session)))?;
         let action = self.action(py, action)?;
-        let engine = &self.engine;
+        let (engine, plugins) = (&self.engine, &self.plugins);
         let (decision, state) = guarded_detached(py, || {
             let value = action.value()?;
             let request = records.request(&value, &now);
-            let decision = engine
-                .evaluate_in_session(&request, &mut state)
+            let decision = plugins
+                .evaluate(engine, &request, Some(&mut state))
                 .map_err(HostError::from)?;
             Ok((decision, state.to_json()))
         })?;

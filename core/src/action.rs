@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use compact_str::CompactString;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -21,7 +22,7 @@ pub struct Action<'a> {
     /// `kind`: what the action is; when absent it follows from `tool`.
     pub kind: Option<EffectKind>,
     /// `tool`: the tool name as the framework calls it.
-    pub tool: Option<String>,
+    pub tool: Option<CompactString>,
     /// `args`: the raw tool arguments.
     pub args: Option<&'a Value>,
     /// `command`: a shell command line.
@@ -56,7 +57,7 @@ pub struct AgentInfo {
     pub id: Option<String>,
     /// `type`: the agent type, keys into the policy's `agents`.
     #[serde(default, rename = "type")]
-    pub agent_type: Option<String>,
+    pub agent_type: Option<CompactString>,
     /// `session`.
     #[serde(default)]
     pub session: Option<String>,
@@ -212,9 +213,13 @@ struct Reader<'e> {
 
 impl Reader<'_> {
     fn string(&mut self, field: &str, v: &Value) -> Option<String> {
+        self.string_ref(field, v).map(str::to_owned)
+    }
+
+    fn string_ref<'v>(&mut self, field: &str, v: &'v Value) -> Option<&'v str> {
         match v {
             Value::Null => None,
-            Value::String(s) => Some(s.clone()),
+            Value::String(s) => Some(s),
             other => {
                 self.errs.push(bad_type(field, "a string", other));
                 None
@@ -223,7 +228,11 @@ impl Reader<'_> {
     }
 
     fn nonempty(&mut self, field: &str, v: &Value) -> Option<String> {
-        let s = self.string(field, v)?;
+        self.nonempty_ref(field, v).map(str::to_owned)
+    }
+
+    fn nonempty_ref<'v>(&mut self, field: &str, v: &'v Value) -> Option<&'v str> {
+        let s = self.string_ref(field, v)?;
         if s.trim().is_empty() {
             self.errs.push(
                 Error::new(
@@ -300,7 +309,7 @@ fn read_action<'a>(map: &'a Map<String, Value>, errs: &mut Vec<Error>) -> Action
                     }
                 }
             }
-            "tool" => a.tool = r.nonempty("tool", v),
+            "tool" => a.tool = r.nonempty_ref("tool", v).map(CompactString::from),
             "args" => a.args = (!v.is_null()).then_some(v),
             "command" => a.command = r.nonempty("command", v),
             "path" => a.path = r.nonempty("path", v),
@@ -357,7 +366,7 @@ fn read_agent(m: &Map<String, Value>, r: &mut Reader<'_>) -> AgentInfo {
     for (k, v) in m {
         match k.as_str() {
             "id" => agent.id = r.string("agent.id", v),
-            "type" => agent.agent_type = r.string("agent.type", v),
+            "type" => agent.agent_type = r.string_ref("agent.type", v).map(CompactString::from),
             "session" => agent.session = r.string("agent.session", v),
             "owner" => agent.owner = r.string("agent.owner", v),
             "team" => agent.team = r.string("agent.team", v),

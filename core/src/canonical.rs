@@ -135,8 +135,14 @@ fn write_canonical(value: &serde_json::Value, out: &mut String) {
 fn write_string(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
+    // Most strings need no escape: find the first byte that does before going byte by byte.
+    let Some(first) = s.bytes().position(|b| b < 0x20 || b == b'"' || b == b'\\') else {
+        out.push_str(s);
+        out.push('"');
+        return;
+    };
     let mut plain = 0;
-    for (i, b) in s.bytes().enumerate() {
+    for (i, b) in s.bytes().enumerate().skip(first) {
         let escape: &str = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",

@@ -1,5 +1,6 @@
 //! The decision document (SPEC §4): one serde type, identical on every surface.
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 use crate::canonical::CanonicalJson;
@@ -19,7 +20,7 @@ pub struct Decision {
     /// The most restrictive outcome of all matched rules (or `default` when none matched).
     pub decision: Outcome,
     /// The rules that determined the decision, sorted.
-    pub policy_ids: Vec<String>,
+    pub policy_ids: Vec<CompactString>,
     /// Why, for people: the effect, the outcome, the rule and its reason.
     pub reason: String,
     /// 0..=100, deterministic.
@@ -38,9 +39,9 @@ pub struct Decision {
     /// Held as canonical JSON text; [`CanonicalJson::to_value`] gives the value.
     pub redacted_action: CanonicalJson,
     /// The `now` the caller passed, normalised to RFC 3339 UTC.
-    pub timestamp: String,
+    pub timestamp: CompactString,
     /// The policy's schema version.
-    pub policy_version: String,
+    pub policy_version: CompactString,
     /// `sha256:` + hex of the canonical compiled policy.
     pub policy_hash: String,
     /// What an approver must grant, when the decision is `require_approval` (absent otherwise).
@@ -121,7 +122,7 @@ pub struct Redaction {
 #[non_exhaustive]
 pub struct Alert {
     /// The rule that raised it.
-    pub rule_id: String,
+    pub rule_id: CompactString,
     /// Why.
     pub reason: String,
     /// Index into `effects`.
@@ -133,14 +134,14 @@ pub struct Alert {
 #[non_exhaustive]
 pub struct Match {
     /// The rule's id.
-    pub rule_id: String,
+    pub rule_id: CompactString,
     /// Its outcome.
     pub outcome: Outcome,
     /// Index into `effects`.
     pub effect: usize,
     /// The pattern or value of the rule that matched (`.env*`, `rm -rf`), when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<String>,
+    pub pattern: Option<CompactString>,
     /// The rule's reason.
     pub reason: String,
 }

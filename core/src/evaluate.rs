@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use compact_str::CompactString;
 
 use crate::action::Action;
 use crate::canonical::{CanonicalJson, evaluation_ids, to_canonical_string};
@@ -38,7 +39,7 @@ struct Hit<'p> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timestamp {
     /// RFC 3339 in UTC (`2026-11-22T10:00:00Z`).
-    pub text: String,
+    pub text: CompactString,
     /// Seconds since the Unix epoch.
     pub seconds: i64,
     /// Nanoseconds within the second.
@@ -54,7 +55,7 @@ pub fn parse_timestamp(now: &str) -> Result<Timestamp, Error> {
         .map(|t| {
             let utc = t.with_timezone(&Utc);
             Timestamp {
-                text: utc.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+                text: utc.to_rfc3339_opts(SecondsFormat::AutoSi, true).into(),
                 seconds: utc.timestamp(),
                 nanos: utc.timestamp_subsec_nanos(),
             }
@@ -83,16 +84,42 @@ fn whole_second_utc(now: &str) -> Option<Timestamp> {
     if !shape {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| now.get(r).and_then(|d| d.parse::<u32>().ok());
-    let date =
-        chrono::NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
+    // INVARIANT: the shape check above makes every digit position an ASCII digit.
+    let num = |r: std::ops::Range<usize>| {
+        b.get(r)
+            .map(|d| d.iter().fold(0i64, |n, c| n * 10 + i64::from(c - b'0')))
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
     // Second 60 (a leap second) is left to the general path.
-    let time = date.and_hms_opt(num(11..13)?, num(14..16)?, num(17..19)?)?;
+    if !(1..=month_days).contains(&day) || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
     Some(Timestamp {
-        text: now.to_owned(),
-        seconds: time.and_utc().timestamp(),
+        text: CompactString::from(now),
+        seconds: days_from_civil(year, month, day) * 86_400 + hour * 3_600 + minute * 60 + second,
         nanos: 0,
     })
+}
+
+/// Days from 1970-01-01 to the proleptic Gregorian date `y-m-d` (month 1..=12), after Howard
+/// Hinnant's `days_from_civil`: exact for every year of four digits.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// The facts shared by every effect of the action.
@@ -186,7 +213,6 @@ fn scrub(policy: &CompiledPolicy, secrets: &FoundSecrets, effects: &mut [Effect]
             &mut e.program,
             &mut e.url,
             &mut e.host,
-            &mut e.tool,
         ]
         .into_iter()
         .flatten()
@@ -194,7 +220,14 @@ fn scrub(policy: &CompiledPolicy, secrets: &FoundSecrets, effects: &mut [Effect]
             clean(field);
         }
         e.argv.iter_mut().for_each(clean);
-        clean(&mut e.via);
+        if let Some(tool) = &mut e.tool {
+            let mut text = tool.to_string();
+            clean(&mut text);
+            *tool = text.into();
+        }
+        let mut via = std::mem::take(&mut e.via).into_owned();
+        clean(&mut via);
+        e.via = Cow::Owned(via);
     }
 }
 
@@ -346,13 +379,13 @@ pub fn evaluate_in(
         .unwrap_or(policy.default);
 
     let deciding = || hits.iter().filter(|h| h.outcome == decision);
-    let policy_ids: Vec<String> = {
+    let policy_ids: Vec<CompactString> = {
         // A handful of deciding hits: a linear check for repeats is cheaper than a set.
         const LINEAR: usize = 16;
-        let mut ids: Vec<String> = Vec::new();
+        let mut ids: Vec<CompactString> = Vec::new();
         for h in deciding() {
             if ids.len() > LINEAR || !ids.iter().any(|id| *id == h.rule_id) {
-                ids.push(h.rule_id.to_string());
+                ids.push(CompactString::from(&*h.rule_id));
             }
         }
         ids.sort_unstable();
@@ -427,7 +460,7 @@ pub fn evaluate_in(
         .iter()
         .filter(|h| h.outcome == Outcome::Alert)
         .map(|h| Alert {
-            rule_id: h.rule_id.to_string(),
+            rule_id: CompactString::from(&*h.rule_id),
             reason: h.reason.to_string(),
             effect: h.effect,
         })
@@ -443,10 +476,10 @@ pub fn evaluate_in(
     let matched = hits
         .into_iter()
         .map(|h| Match {
-            rule_id: h.rule_id.into_owned(),
+            rule_id: CompactString::from(&*h.rule_id),
             outcome: h.outcome,
             effect: h.effect,
-            pattern: h.pattern.map(Cow::into_owned),
+            pattern: h.pattern.as_deref().map(CompactString::from),
             reason: h.reason.into_owned(),
         })
         .collect();
@@ -464,7 +497,7 @@ pub fn evaluate_in(
         effects,
         redacted_action,
         timestamp,
-        policy_version: policy.version.clone(),
+        policy_version: policy.version.as_str().into(),
         policy_hash: policy.hash.clone(),
         approval_request: None,
         approval: None,
@@ -506,7 +539,7 @@ mod tests {
             .ok()?
             .with_timezone(&Utc);
         Some(Timestamp {
-            text: t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            text: t.to_rfc3339_opts(SecondsFormat::AutoSi, true).into(),
             seconds: t.timestamp(),
             nanos: t.timestamp_subsec_nanos(),
         })

@@ -57,7 +57,7 @@ pub fn merge(decision: &mut Decision, findings: &[Finding]) {
 fn merge_one(decision: &mut Decision, f: &Finding) {
     let risk = f.risk.min(100);
     decision.matched.push(Match {
-        rule_id: f.rule_id.clone(),
+        rule_id: f.rule_id.as_str().into(),
         outcome: f.outcome,
         effect: f.effect,
         pattern: None,
@@ -65,14 +65,14 @@ fn merge_one(decision: &mut Decision, f: &Finding) {
     });
     if f.outcome == Outcome::Alert {
         decision.alerts.push(Alert {
-            rule_id: f.rule_id.clone(),
+            rule_id: f.rule_id.as_str().into(),
             reason: f.reason.clone(),
             effect: f.effect,
         });
     }
     if f.outcome > decision.decision {
         decision.decision = f.outcome;
-        decision.policy_ids = vec![f.rule_id.clone()];
+        decision.policy_ids = vec![f.rule_id.as_str().into()];
         decision.reason = format!(
             "the action {} by {}: {}",
             f.outcome.phrase(),
@@ -101,8 +101,12 @@ fn merge_one(decision: &mut Decision, f: &Finding) {
         }
     } else if f.outcome == decision.decision && f.outcome != Outcome::Allow {
         decision.risk_score = decision.risk_score.max(risk);
-        if !decision.policy_ids.iter().any(|id| id == &f.rule_id) {
-            decision.policy_ids.push(f.rule_id.clone());
+        if !decision
+            .policy_ids
+            .iter()
+            .any(|id| id.as_str() == f.rule_id)
+        {
+            decision.policy_ids.push(f.rule_id.as_str().into());
             decision.policy_ids.sort_unstable();
         }
     }
@@ -173,7 +177,7 @@ mod tests {
         f.risk = 100;
         merge(&mut d, &[f.clone(), f]);
         let mut want = engine_ids;
-        want.push("a.plugin.first".to_owned());
+        want.push("a.plugin.first".into());
         want.sort();
         assert_eq!(d.policy_ids, want);
         assert_eq!(d.risk_score, 100);
@@ -247,7 +251,7 @@ mod tests {
             // engine's, when it was already there).
             for (i, (o, _)) in outcomes.iter().enumerate() {
                 let id = format!("plugin.p.r{i}");
-                let listed = d.policy_ids.contains(&id);
+                let listed = d.policy_ids.iter().any(|p| *p == id);
                 proptest::prop_assert_eq!(listed, *o == max && max != Outcome::Allow);
             }
         }

@@ -32,6 +32,9 @@ mod packs;
 
 pub use action::Action;
 pub use canonical::CanonicalJson;
+/// The string type of the short fields of a decision (rule ids, patterns, the timestamp): a
+/// string kept inline up to 24 bytes, so that most decisions allocate nothing for them.
+pub use compact_str::CompactString;
 pub use decision::{Alert, Decision, Match, Redaction};
 pub use effects::{Effect, EffectKind};
 pub use engine::{Engine, LintReport, PolicySource, Redacted, Request, SourceFormat};

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use agent_policy_core::{Decision, Engine, Outcome, Request};
 use agent_policy_host::load_policy;
 use agent_policy_host::plugins::{
-    DEFAULT_FUEL, Failure, Limits, PluginConfig, PluginReport, PluginSet,
+    DEFAULT_FUEL, Failure, Limits, POOLED_CALLS, PluginConfig, PluginReport, PluginSet,
 };
 use serde_json::{Value, json};
 
@@ -163,7 +163,7 @@ fn examples(dir: &Path) -> PluginSet {
 }
 
 fn ids(d: &Decision) -> Vec<&str> {
-    d.policy_ids.iter().map(String::as_str).collect()
+    d.policy_ids.iter().map(|id| id.as_str()).collect()
 }
 
 #[test]
@@ -520,6 +520,44 @@ fn plugins_of_an_override_resolve_against_its_own_directory() {
         "{:?}",
         d.policy_ids
     );
+}
+
+#[test]
+fn more_concurrent_calls_than_the_pool_holds_all_run_with_their_limits() {
+    let Some(dir) = plugins_dir() else { return };
+    // Each call spins until its time limit, so all of them hold an instance at once: the
+    // calls the pool cannot hold run on demand, with the same limits and the same result.
+    let limits = Limits {
+        fuel: u64::MAX / 4,
+        timeout_ms: 300,
+        ..Limits::default()
+    };
+    let plugins = set(vec![config(dir, "slow", limits, Outcome::Deny)]);
+    let d = allowed(&json!({"tool": "Read", "args": {"file_path": "README.md"}}));
+    let calls = usize::try_from(POOLED_CALLS).unwrap() + 8;
+    let barrier = std::sync::Barrier::new(calls);
+    let outcomes: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..calls)
+            .map(|_| {
+                s.spawn(|| {
+                    barrier.wait();
+                    plugins.reports(&d).pop().unwrap().outcome
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for outcome in &outcomes {
+        assert_eq!(outcome, &Err(Failure::Timeout(300)));
+    }
+    // And the pool serves again afterwards.
+    let trivial = set(vec![config(
+        dir,
+        "trivial",
+        Limits::default(),
+        Outcome::Deny,
+    )]);
+    assert_eq!(trivial.reports(&d).pop().unwrap().outcome, Ok(Vec::new()));
 }
 
 /// Resident memory of this process, in bytes (Linux), for the flatness check.

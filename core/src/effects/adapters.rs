@@ -6,6 +6,8 @@
 //! A known tool whose arguments lack what its effects need is an error, never a silent
 //! `tool.call` only: an unreadable `Read` must not slip past a path rule.
 
+use std::borrow::Cow;
+
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::Value;
 
@@ -174,7 +176,7 @@ impl CustomAdapter {
         match kind {
             k if k.is_file() => {
                 if let Some((via, p)) = need_str(&self.decl.path)? {
-                    out.push(file_effect(k, p, false, &via, base));
+                    out.push(file_effect(k, p, false, via, base));
                 }
                 if let Some((name, v)) = declared(args, &self.decl.paths) {
                     let list: Vec<&str> = match v {
@@ -320,11 +322,22 @@ pub fn count_lines(text: &str) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
+/// `$.args.<key>`: written out for the keys the built-in tools use, so that the effects of
+/// an ordinary file tool allocate nothing for it.
+fn args_via(key: &str) -> Cow<'static, str> {
+    match key {
+        "file_path" => Cow::Borrowed("$.args.file_path"),
+        "notebook_path" => Cow::Borrowed("$.args.notebook_path"),
+        "path" => Cow::Borrowed("$.args.path"),
+        other => Cow::Owned(["$.args.", other].concat()),
+    }
+}
+
 fn file_effect(
     kind: EffectKind,
     raw: &str,
     recursive: bool,
-    via: impl Into<String>,
+    via: impl Into<Cow<'static, str>>,
     base: &PathBase<'_>,
 ) -> Effect {
     let p = base.normalize(raw);
@@ -481,13 +494,7 @@ pub fn builtin_effects(
     let r = ArgReader { tool, args };
     let file = |kind: EffectKind, key: &str, recursive: bool| -> Result<Effect, Error> {
         let p = r.req_str(key)?;
-        Ok(file_effect(
-            kind,
-            p,
-            recursive,
-            ["$.args.", key].concat(),
-            base,
-        ))
+        Ok(file_effect(kind, p, recursive, args_via(key), base))
     };
     let cmd = |line: &str| command_effects(line, base.cwd, base.workspace);
     let out = match tool {
@@ -1159,7 +1166,7 @@ pub fn patch_effects(text: &str, via: &str, base: &PathBase<'_>) -> Result<Vec<E
         match f.op {
             PatchOp::Add | PatchOp::Update => {
                 let target = f.move_to.as_deref().unwrap_or(&f.path);
-                let mut e = file_effect(EffectKind::FileWrite, target, false, via, base);
+                let mut e = file_effect(EffectKind::FileWrite, target, false, via.to_owned(), base);
                 e.lines_changed = f.lines_changed;
                 out.push(e);
                 if f.move_to.is_some() {
@@ -1167,13 +1174,14 @@ pub fn patch_effects(text: &str, via: &str, base: &PathBase<'_>) -> Result<Vec<E
                         EffectKind::FileDelete,
                         &f.path,
                         false,
-                        via,
+                        via.to_owned(),
                         base,
                     ));
                 }
             }
             PatchOp::Delete => {
-                let mut e = file_effect(EffectKind::FileDelete, &f.path, false, via, base);
+                let mut e =
+                    file_effect(EffectKind::FileDelete, &f.path, false, via.to_owned(), base);
                 e.lines_changed = f.lines_changed;
                 out.push(e);
             }

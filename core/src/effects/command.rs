@@ -3128,7 +3128,7 @@ impl EffectSink<'_, '_> {
             return;
         }
         let p = self.base.normalize(raw);
-        let mut e = Effect::new(kind, self.via);
+        let mut e = Effect::new(kind, self.via.to_owned());
         e.path = Some(p.path);
         e.outside_workspace = p.outside_workspace;
         e.recursive = recursive;

@@ -31,7 +31,7 @@ pub fn derive_effects(action: &Action, custom: &[CustomAdapter]) -> Result<Vec<E
 
     if let Some(tool) = &action.tool {
         let mut call = Effect::new(EffectKind::ToolCall, "$.tool");
-        call.tool = Some(tool.clone());
+        call.tool = Some(tool.as_str().into());
         let args = action.args;
         let mine: Vec<&CustomAdapter> = custom.iter().filter(|c| c.matches_tool(tool)).collect();
         if mine.is_empty() {
@@ -251,7 +251,7 @@ mod tests {
                     .clone()
                     .or_else(|| e.command.clone())
                     .or_else(|| e.host.clone())
-                    .or_else(|| e.tool.clone())
+                    .or_else(|| e.tool.as_ref().map(|t| t.to_string()))
                     .unwrap_or_default();
                 (e.kind, what)
             })

@@ -10,6 +10,10 @@ pub mod network;
 pub mod path;
 pub mod sql;
 
+use std::borrow::Cow;
+
+use compact_str::CompactString;
+
 use serde::{Deserialize, Serialize};
 
 /// The kind of an action and of an effect (SPEC §3).
@@ -158,17 +162,18 @@ pub struct Effect {
     pub metadata_endpoint: bool,
     /// For `tool.call`: the tool name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub tool: Option<String>,
+    pub tool: Option<CompactString>,
     /// For `file.write` / `file.delete`: lines added plus removed, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lines_changed: Option<u64>,
     /// Where the effect came from: the simple command or the argument (`$.args.file_path`).
-    pub via: String,
+    /// Borrowed for the fixed places (`$.tool`), so most effects allocate nothing for it.
+    pub via: Cow<'static, str>,
 }
 
 impl Effect {
     /// An effect of `kind` with every optional field empty.
-    pub fn new(kind: EffectKind, via: impl Into<String>) -> Effect {
+    pub fn new(kind: EffectKind, via: impl Into<Cow<'static, str>>) -> Effect {
         Effect {
             kind,
             path: None,
@@ -215,7 +220,7 @@ impl Effect {
     /// A hashable key of everything but `via` (see [`Effect::same_except_via`]).
     pub fn key_except_via(&self) -> impl std::hash::Hash + Eq + use<> {
         let mut key = self.clone();
-        key.via = String::new();
+        key.via = Cow::Borrowed("");
         key
     }
 

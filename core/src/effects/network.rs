@@ -274,7 +274,7 @@ fn request(
     upload: bool,
     via: &str,
 ) -> Effect {
-    let mut e = Effect::new(EffectKind::NetworkRequest, via);
+    let mut e = Effect::new(EffectKind::NetworkRequest, via.to_owned());
     e.metadata_endpoint = host.as_deref().is_some_and(is_metadata_host);
     e.host = host;
     e.port = port;
@@ -295,7 +295,7 @@ pub fn url_effect(
     let u = parse_url(raw_url)?;
     if let Some(path) = &u.file_path {
         let p = base.normalize(path);
-        let mut e = Effect::new(EffectKind::FileRead, via);
+        let mut e = Effect::new(EffectKind::FileRead, via.to_owned());
         e.path = Some(p.path);
         e.outside_workspace = p.outside_workspace;
         return Ok(e);

@@ -829,10 +829,13 @@ fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
                         }
                     }
                 }
-                (_, Some(ListCond::In(set))) if indexable_paths(set) => {
-                    for t in set.texts() {
+                (_, Some(ListCond::In(set))) if set.index_texts().is_some() => {
+                    // INVARIANT: `index_texts` is `Some` only when a path matches the list
+                    // solely through one of its included patterns, so a rule whose included
+                    // patterns all miss cannot match; its exclusions are checked by `Cond`.
+                    for t in set.index_texts().unwrap_or_default() {
                         if let Ok(g) =
-                            globset::GlobBuilder::new(&super::pattern::glob_text_for_index(&t))
+                            globset::GlobBuilder::new(&super::pattern::glob_text_for_index(t))
                                 .literal_separator(true)
                                 .backslash_escape(true)
                                 .empty_alternates(true)
@@ -873,10 +876,4 @@ fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
         }
     }
     buckets
-}
-
-/// A path set can be indexed when it has no exclusions (an exclusion-only set matches
-/// almost everything and must be checked directly).
-fn indexable_paths(set: &PathSet) -> bool {
-    !set.is_empty() && set.texts().iter().all(|t| !t.starts_with('!'))
 }

@@ -229,6 +229,16 @@ impl PathSet {
         !self.exclude.is_empty()
     }
 
+    /// The included patterns, when every path the list matches matches one of them: `None`
+    /// for an empty list and for a list with a group of exclusions only (that group matches
+    /// everything it does not exclude). A rule's candidates can be found by these alone.
+    pub fn index_texts(&self) -> Option<Vec<&str>> {
+        if self.include.is_empty() || !self.implicit.is_empty() {
+            return None;
+        }
+        Some(self.include.iter().map(|g| g.text.as_str()).collect())
+    }
+
     /// The smallest included pattern matching `path` whose group has no matching exclusion
     /// (`*` for a group of exclusions only). A `recursive` effect on a directory also matches
     /// a pattern that covers the whole tree (`~/.ssh/**` for `~/.ssh`), a file at a fixed
@@ -286,9 +296,14 @@ impl PathSet {
     /// group says nothing about what a tree holds).
     fn find_direct(&self, path: &str, implicit: bool) -> Option<&str> {
         let candidate = Candidate::new(path);
+        let hits = self.include_set.matches_candidate(&candidate);
+        // The exclusions only matter when something they could cancel matched: most paths
+        // match nothing, and skip the second glob set.
+        if hits.is_empty() && (!implicit || self.implicit.is_empty()) {
+            return None;
+        }
         let excluded = self.excluded_groups(&candidate);
         let live = |g: &PathGlob| !excluded.contains(&g.group);
-        let hits = self.include_set.matches_candidate(&candidate);
         let found = smallest(
             hits.iter()
                 .filter_map(|i| self.include.get(*i))
@@ -428,6 +443,11 @@ impl NameSet {
                 .map(String::as_str);
         }
         let candidate = Candidate::new(name);
+        let hits = self.include.matches_candidate(&candidate);
+        // As for paths: exclusions are only consulted when they could change the answer.
+        if hits.is_empty() && self.implicit.is_empty() {
+            return None;
+        }
         let excluded: Vec<u32> = if self.exclude_texts.is_empty() {
             Vec::new()
         } else {
@@ -438,9 +458,7 @@ impl NameSet {
                 .collect()
         };
         let found = smallest(
-            self.include
-                .matches_candidate(&candidate)
-                .into_iter()
+            hits.into_iter()
                 .filter_map(|i| self.include_texts.get(i))
                 .filter(|(g, _)| !excluded.contains(g))
                 .map(|(_, t)| t.as_str()),

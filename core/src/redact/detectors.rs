@@ -1478,3 +1478,219 @@ pub(super) fn is_aws_secret_shape(value: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '/' || c == '+')
 }
+
+/// Whether `pattern` can only match text that holds no line feed, save as its first
+/// character: then every match lies on one line (with, at most, the line feed before it), and
+/// the detector need only run on the lines that hold one of its keywords.
+///
+/// A conservative reading of the pattern's syntax: a construct that could match a line feed
+/// (`\s`, `\n`, `(?s)`, a negated class that does not exclude `\n`, `$`, `\z`, …) or that this
+/// reading does not know makes the answer `false`, and the detector then runs on the whole
+/// text. A negated class and `^` are allowed where the match starts, each at most once (the
+/// `(?:^|[^A-Za-z0-9])` boundary that most patterns open with).
+pub(super) fn is_line_local(pattern: &str) -> bool {
+    let mut chars = pattern.chars().peekable();
+    // Per open group: whether it opened where the match starts, and whether it holds a part
+    // allowed only there.
+    let mut groups: Vec<(bool, bool)> = Vec::new();
+    // Whether the next part is where the match starts.
+    let mut at_start = true;
+    // Whether the last part (atom or group) holds a part allowed only at the start: it must
+    // not be repeated.
+    let mut last_start_only = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '(' => {
+                if chars.peek() == Some(&'?') {
+                    chars.next();
+                    match chars.peek() {
+                        Some('P' | '<') => {
+                            // A named group: skip the name.
+                            if chars.by_ref().find(|&n| n == '>').is_none() {
+                                return false;
+                            }
+                        }
+                        Some(':') => {
+                            chars.next();
+                        }
+                        _ => {
+                            // Flags, as a group `(?i-u:…)` or for the rest `(?i)`.
+                            let mut closes_group = false;
+                            for f in chars.by_ref() {
+                                match f {
+                                    ':' => {
+                                        closes_group = true;
+                                        break;
+                                    }
+                                    ')' => break,
+                                    'i' | 'u' | '-' => {}
+                                    _ => return false,
+                                }
+                            }
+                            if !closes_group {
+                                last_start_only = false;
+                                continue;
+                            }
+                        }
+                    }
+                }
+                groups.push((at_start, false));
+                last_start_only = false;
+            }
+            '|' => {
+                at_start = groups.last().is_none_or(|g| g.0);
+                last_start_only = false;
+            }
+            ')' => {
+                let Some((_, start_only)) = groups.pop() else {
+                    return false;
+                };
+                at_start = false;
+                last_start_only = start_only;
+            }
+            '*' | '+' | '{' => {
+                if last_start_only {
+                    return false;
+                }
+                if c == '{' && chars.by_ref().find(|&n| n == '}').is_none() {
+                    return false;
+                }
+            }
+            '?' => {}
+            '^' => {
+                if !at_start {
+                    return false;
+                }
+                mark_start_only(&mut groups, &mut last_start_only);
+            }
+            '$' | '\n' => return false,
+            '[' => {
+                let Some((negated, excludes_lf)) = read_class(&mut chars) else {
+                    return false;
+                };
+                if negated && !excludes_lf {
+                    if !at_start {
+                        return false;
+                    }
+                    mark_start_only(&mut groups, &mut last_start_only);
+                } else {
+                    last_start_only = false;
+                }
+                at_start = false;
+            }
+            '\\' => {
+                if !read_escape(&mut chars).is_some_and(|e| e != Escape::LineFeed) {
+                    return false;
+                }
+                at_start = false;
+                last_start_only = false;
+            }
+            // `.` matches anything but `\n` without the `s` flag, which is refused above.
+            _ => {
+                at_start = false;
+                last_start_only = false;
+            }
+        }
+    }
+    groups.is_empty()
+}
+
+/// Records a part allowed only where the match starts.
+fn mark_start_only(groups: &mut [(bool, bool)], last_start_only: &mut bool) {
+    if let Some(g) = groups.last_mut() {
+        g.1 = true;
+    }
+    *last_start_only = true;
+}
+
+/// An escape sequence, as [`is_line_local`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Escape {
+    /// `\n`, `\x0a`: a line feed.
+    LineFeed,
+    /// One character other than a line feed.
+    Char(char),
+}
+
+/// Reads the escape after a `\`: `None` for one that could match a line feed or that is not
+/// known (`\s`, `\W`, `\z`, `\b`, `\p{…}`, `\x{…}`, …).
+fn read_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<Escape> {
+    match chars.next()? {
+        'n' => Some(Escape::LineFeed),
+        't' => Some(Escape::Char('\t')),
+        'r' => Some(Escape::Char('\r')),
+        'x' => {
+            let hex: String = [chars.next()?, chars.next()?].iter().collect();
+            let code = u32::from_str_radix(&hex, 16).ok()?;
+            let c = char::from_u32(code)?;
+            Some(if c == '\n' {
+                Escape::LineFeed
+            } else {
+                Escape::Char(c)
+            })
+        }
+        c if c.is_ascii_punctuation() => Some(Escape::Char(c)),
+        _ => None,
+    }
+}
+
+/// Reads a bracketed class after its `[`: whether it is negated, and whether it excludes the
+/// line feed (a negated class that names `\n` or `\s`, or a positive one that holds no line
+/// feed); `None` for a class this reading does not know (nested classes, set operations,
+/// `\s` or a range over `\n` in a positive class, …).
+fn read_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<(bool, bool)> {
+    let negated = chars.next_if_eq(&'^').is_some();
+    let mut names_lf = false;
+    let mut first = true;
+    let mut previous: Option<char> = None;
+    loop {
+        let c = chars.next()?;
+        let item = match c {
+            ']' if !first => break,
+            '[' => return None,
+            '&' | '-' | '~' if chars.peek() == Some(&c) => return None,
+            '-' if !first && chars.peek().is_some_and(|&n| n != ']') => {
+                // A range from the previous character.
+                let low = previous.take()?;
+                let high = match chars.next()? {
+                    '\\' => match read_escape(chars)? {
+                        Escape::LineFeed => '\n',
+                        Escape::Char(e) => e,
+                    },
+                    '[' => return None,
+                    h => h,
+                };
+                if (low..=high).contains(&'\n') {
+                    names_lf = true;
+                }
+                continue;
+            }
+            '\\' => {
+                if negated && chars.peek() == Some(&'s') {
+                    chars.next();
+                    names_lf = true;
+                    previous = None;
+                    first = false;
+                    continue;
+                }
+                match read_escape(chars)? {
+                    Escape::LineFeed => {
+                        names_lf = true;
+                        '\n'
+                    }
+                    Escape::Char(e) => e,
+                }
+            }
+            other => other,
+        };
+        first = false;
+        previous = Some(item);
+    }
+    if negated {
+        Some((true, names_lf))
+    } else if names_lf {
+        None
+    } else {
+        Some((false, true))
+    }
+}

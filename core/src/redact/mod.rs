@@ -8,18 +8,23 @@
 //!
 //! Cost: an Aho-Corasick prefilter over every detector's literal keywords scans each string
 //! once; a detector's regular expression runs only on strings where one of its keywords
-//! occurs. All regular expressions are linear-time (the `regex` crate), and policy patterns
+//! occurs, and a built-in detector whose matches cannot span lines only on the lines that
+//! hold one. All regular expressions are linear-time (the `regex` crate), and policy patterns
 //! are compiled under a size limit.
 
 mod detectors;
 mod fingerprint;
+mod keyword_filter;
+use keyword_filter::KeywordFilter;
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind, packed};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa::DFA;
+use aho_corasick::{AhoCorasick, Anchored, MatchKind, packed};
 use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
 
@@ -109,6 +114,10 @@ struct Detector {
     allowlist: Vec<Regex>,
     /// Whether this is a policy rule (not a built-in detector).
     from_policy: bool,
+    /// Whether every match lies on one line that holds one of the keywords (a built-in
+    /// pattern that [`detectors::is_line_local`] accepts): the pattern then runs only on those
+    /// lines. Policy rules run on the whole text.
+    line_local: bool,
 }
 
 impl Detector {
@@ -123,6 +132,7 @@ impl Detector {
             min_entropy: None,
             allowlist: Vec::new(),
             from_policy: false,
+            line_local: detectors::is_line_local(b.pattern),
         })
     }
 
@@ -172,6 +182,7 @@ impl Detector {
             min_entropy: rule.entropy.as_ref().map(|e| e.value),
             allowlist,
             from_policy: true,
+            line_local: false,
         })
     }
 
@@ -210,6 +221,88 @@ impl Detector {
             {
                 push((m.start(), m.end()));
             }
+        }
+    }
+
+    /// [`Detector::find`] for a line-local detector, searching only `lines` of `text`: sorted,
+    /// disjoint byte ranges `start..end` of whole lines (`end` at a line feed or the end of
+    /// the text) that hold every keyword occurrence of this detector.
+    ///
+    /// Each range is searched from the line feed before it (the boundary that most patterns
+    /// start with may be that line feed) to its end, with the text before it as context, so
+    /// `^` matches only where the whole text starts. A line-local match holds no line feed
+    /// but as its first character, and holds a keyword: it lies in one of the ranges, and is
+    /// found there exactly as a search of the whole text finds it.
+    fn find_lines(
+        &self,
+        text: &str,
+        lines: &[(usize, usize)],
+        rank: usize,
+        out: &mut Vec<Candidate>,
+    ) {
+        let Some((regex, group)) = self.pattern.get() else {
+            self.find(text, rank, out);
+            return;
+        };
+        let from = out.len();
+        let assignment = matches!(self.check, Check::Assignment);
+        let key_group = if assignment {
+            regex.capture_names().position(|n| n == Some("key"))
+        } else {
+            None
+        };
+        let mut values = detectors::Assignments::new(text);
+        let mut locations = regex.capture_locations();
+        for &(start, end) in lines {
+            let Some(haystack) = text.get(..end) else {
+                out.truncate(from);
+                self.find(text, rank, out);
+                return;
+            };
+            let mut at = start.saturating_sub(1);
+            while at <= end {
+                let Some(all) = regex.captures_read_at(&mut locations, haystack, at) else {
+                    break;
+                };
+                if all.is_empty() {
+                    // Not expected of a line-local pattern; search the whole text instead.
+                    out.truncate(from);
+                    self.find(text, rank, out);
+                    return;
+                }
+                at = all.end();
+                let span = if assignment {
+                    key_group
+                        .and_then(|g| locations.get(g))
+                        .and_then(|(ks, ke)| {
+                            let key = text.get(ks..ke)?;
+                            values.value(ks, key, all.end())
+                        })
+                } else {
+                    locations.get(group).filter(|&(s, e)| {
+                        s < e
+                            && confirm(self.check, text, s, e)
+                            && text.get(s..e).is_some_and(|m| self.passes_policy_gates(m))
+                    })
+                };
+                if let Some((s, e)) = span {
+                    out.push(Candidate {
+                        start: s,
+                        end: e,
+                        rank,
+                        source: Source::Detector(rank),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Appends the secrets this detector finds where `reach` says it may match in `text`.
+    fn find_in(&self, text: &str, reach: &Reach, rank: usize, out: &mut Vec<Candidate>) {
+        match reach {
+            Reach::Nowhere => {}
+            Reach::Whole => self.find(text, rank, out),
+            Reach::Lines(lines) => self.find_lines(text, lines, rank, out),
         }
     }
 
@@ -370,13 +463,30 @@ struct Prefilter {
     /// answer "does any keyword occur" several times faster than the automaton; `None` where
     /// the target has no SIMD searcher or a keyword is too long for [`LOWERCASE_CHUNK`].
     packed: Option<packed::Searcher>,
-    /// A case-sensitive DFA of the (lowercase) keywords, run on lowercased copies of the text
-    /// like `packed`: about twice as fast as the case-insensitive automaton. It answers "which
-    /// keywords occur" (`active`) always, and "does any occur" where `packed` cannot be built
-    /// (more than 64 keywords).
-    lower: Option<AhoCorasick>,
+    /// A DFA of the keywords, ASCII case ignored, walked over the text by [`keyword_ends`]
+    /// (faster than the automaton's own search: two walks interleaved). It answers "which
+    /// keywords occur where" (`reach`) always, and "does any occur" where `packed` cannot be
+    /// built (more than 128 keywords).
+    dfa: Option<DFA>,
     /// Length in bytes of the longest keyword.
     longest: usize,
+    /// The keywords as two bitmaps: answers "does any occur" where `packed` cannot be built,
+    /// several times faster than walking `dfa` over a short text such as an action.
+    filter: KeywordFilter,
+    /// Per detector: whether it is line-local (see `Detector::line_local`).
+    line_local: Vec<bool>,
+}
+
+/// Where one detector may match in one text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+enum Reach {
+    /// Nowhere: none of its keywords occurs.
+    #[default]
+    Nowhere,
+    /// Anywhere in the text.
+    Whole,
+    /// Only in these sorted, disjoint ranges of whole lines (a line-local detector).
+    Lines(Vec<(usize, usize)>),
 }
 
 /// Bytes lowercased at a time, on the stack, for the packed keyword search.
@@ -430,23 +540,27 @@ impl Prefilter {
         let packed = chunked
             .then(|| packed::Searcher::new(keywords.iter()))
             .flatten();
-        let lower = chunked
+        let dfa = (!keywords.is_empty())
             .then(|| {
-                AhoCorasick::builder()
+                DFA::builder()
                     .match_kind(MatchKind::Standard)
-                    .kind(Some(AhoCorasickKind::DFA))
-                    .build(keywords.iter().map(|k| k.to_ascii_lowercase()))
+                    .ascii_case_insensitive(true)
+                    .prefilter(false)
+                    .build(&keywords)
                     .ok()
             })
             .flatten();
+        let filter = KeywordFilter::new(keywords.iter().map(String::as_str));
         Ok(Prefilter {
             automaton,
             owners,
             always,
             text_safe,
             packed,
-            lower,
+            dfa,
             longest,
+            filter,
+            line_local: detectors.iter().map(|d| d.line_local).collect(),
         })
     }
 
@@ -455,14 +569,9 @@ impl Prefilter {
         let Some(ac) = &self.automaton else {
             return false;
         };
-        let found = |buf: &[u8]| match (&self.packed, &self.lower) {
-            (Some(p), _) => p.find(buf).is_some(),
-            (None, Some(l)) => l.is_match(buf),
-            (None, None) => false,
+        let Some(packed) = &self.packed else {
+            return self.filter.any(text.as_bytes());
         };
-        if self.packed.is_none() && self.lower.is_none() {
-            return ac.is_match(text);
-        }
         // Keywords are lowercase: search lowercased copies of the text, one chunk at a time.
         let bytes = text.as_bytes();
         let mut chunk = [0u8; LOWERCASE_CHUNK];
@@ -475,7 +584,7 @@ impl Prefilter {
             };
             buf.copy_from_slice(part);
             buf.make_ascii_lowercase();
-            if found(buf) {
+            if packed.find(buf).is_some() {
                 return true;
             }
             if end == bytes.len() {
@@ -485,67 +594,151 @@ impl Prefilter {
         }
     }
 
-    /// Which of the `count` detectors may match `text`: one scan of the text.
-    fn active(&self, text: &str, count: usize) -> Vec<bool> {
-        let mut active = vec![false; count];
-        let mut remaining = count;
-        let mut enable = |i: usize, remaining: &mut usize| {
-            if let Some(slot) = active.get_mut(i)
-                && !*slot
-            {
-                *slot = true;
-                *remaining -= 1;
+    /// Where each of the `count` detectors may match in `text`: one scan of the text.
+    fn reach(&self, text: &str, count: usize) -> Vec<Reach> {
+        let mut reach = vec![Reach::Nowhere; count];
+        for &i in &self.always {
+            if let Some(r) = reach.get_mut(i) {
+                *r = Reach::Whole;
+            }
+        }
+        let bytes = text.as_bytes();
+        // The line of the last keyword whose line was needed: keywords come in order, often
+        // several on one line.
+        let mut line: Option<(usize, usize)> = None;
+        // A keyword found at `start` enables its detectors: the whole text, or the line
+        // around `start` for a line-local one (keywords of line-local detectors hold no line
+        // feed, so they start on a character boundary).
+        let mut enable = |pattern: usize, start: usize| {
+            if line.is_some_and(|(from, to)| start < from || start >= to) {
+                line = None;
+            }
+            for &i in self.owners.get(pattern).into_iter().flatten() {
+                let Some(r) = reach.get_mut(i) else { continue };
+                if *r == Reach::Whole {
+                    continue;
+                }
+                if !self.line_local.get(i).copied().unwrap_or(false) {
+                    *r = Reach::Whole;
+                    continue;
+                }
+                if let Reach::Lines(lines) = r
+                    && let Some(last) = lines.last()
+                    && start < last.1
+                {
+                    // On the last line taken (keywords are found in order of their end, so
+                    // never before it).
+                    continue;
+                }
+                let (line_start, line_end) = *line.get_or_insert_with(|| {
+                    let line_start = text
+                        .get(..start)
+                        .and_then(|t| t.rfind('\n'))
+                        .map_or(0, |p| p + 1);
+                    let line_end = text
+                        .get(start..)
+                        .and_then(|t| t.find('\n'))
+                        .map_or(bytes.len(), |p| start + p);
+                    (line_start, line_end)
+                });
+                match r {
+                    Reach::Lines(lines) => match lines.last_mut() {
+                        // The next line: one range.
+                        Some(last) if last.1 + 1 == line_start => last.1 = line_end,
+                        _ => lines.push((line_start, line_end)),
+                    },
+                    _ => *r = Reach::Lines(vec![(line_start, line_end)]),
+                }
             }
         };
-        for &i in &self.always {
-            enable(i, &mut remaining);
-        }
-        if let Some(lower) = &self.lower {
-            // Keywords are lowercase: search lowercased copies of the text, one chunk at a
-            // time (chunks overlap by `longest - 1` bytes, see `Prefilter::new`).
-            let bytes = text.as_bytes();
-            let mut chunk = [0u8; LOWERCASE_CHUNK];
-            let mut start = 0;
-            while remaining > 0 {
-                let end = bytes.len().min(start + LOWERCASE_CHUNK);
-                let (Some(part), Some(buf)) = (bytes.get(start..end), chunk.get_mut(..end - start))
-                else {
-                    break;
-                };
-                buf.copy_from_slice(part);
-                buf.make_ascii_lowercase();
-                for m in lower.find_overlapping_iter(&*buf) {
-                    for &i in self
-                        .owners
-                        .get(m.pattern().as_usize())
-                        .into_iter()
-                        .flatten()
-                    {
-                        enable(i, &mut remaining);
-                    }
-                }
-                if end == bytes.len() {
-                    break;
-                }
-                start = end - (self.longest - 1);
-            }
-        } else if let Some(ac) = &self.automaton {
+        let scanned = self.dfa.as_ref().and_then(|dfa| {
+            keyword_ends(dfa, bytes, self.longest, false, &mut |pattern, end| {
+                let start = end.saturating_sub(dfa.pattern_len(pattern));
+                enable(pattern.as_usize(), start);
+            })
+        });
+        if scanned.is_none()
+            && let Some(ac) = &self.automaton
+        {
             for m in ac.find_overlapping_iter(text) {
-                for &i in self
-                    .owners
-                    .get(m.pattern().as_usize())
-                    .into_iter()
-                    .flatten()
-                {
-                    enable(i, &mut remaining);
-                }
-                if remaining == 0 {
-                    break;
+                enable(m.pattern().as_usize(), m.start());
+            }
+        }
+        reach
+    }
+}
+
+/// Walks `dfa` (keywords, overlapping matches) over `text`, calling `found(pattern, end)` for
+/// every keyword occurrence in order of end; with `first`, stops at the first. Returns
+/// whether one was found, or `None` if the DFA cannot search (it then found nothing).
+///
+/// A DFA walk is a chain of dependent table lookups, one per byte: a long text is walked as
+/// two halves at once, so that the processor overlaps the two chains. The second walk starts
+/// `longest - 1` bytes before the middle (so it sees whole every keyword that ends after the
+/// middle) and reports only those; its findings are kept until the first walk is done.
+fn keyword_ends(
+    dfa: &DFA,
+    text: &[u8],
+    longest: usize,
+    first: bool,
+    found: &mut dyn FnMut(aho_corasick::PatternID, usize),
+) -> Option<bool> {
+    let start = dfa.start_state(Anchored::No).ok()?;
+    let mut any = false;
+    // Reports the matches of state `sid`, reached at the end of `text[..end]`.
+    let report = |sid, end: usize, sink: &mut dyn FnMut(aho_corasick::PatternID, usize)| {
+        for k in 0..dfa.match_len(sid) {
+            sink(dfa.match_pattern(sid, k), end);
+        }
+    };
+    let mid = text.len() / 2;
+    let from = mid.saturating_sub(longest.saturating_sub(1));
+    let halves = (!first && mid >= 4 * longest.max(1))
+        .then(|| Some((text.get(..mid)?, text.get(from..)?)))
+        .flatten();
+    let Some((a, b)) = halves else {
+        // One walk.
+        let mut sid = start;
+        for (i, &byte) in text.iter().enumerate() {
+            sid = dfa.next_state(Anchored::No, sid, byte);
+            if dfa.is_special(sid) && dfa.is_match(sid) {
+                any = true;
+                report(sid, i + 1, found);
+                if first {
+                    return Some(true);
                 }
             }
         }
-        active
+        return Some(any);
+    };
+    let mut second: Vec<(aho_corasick::PatternID, usize)> = Vec::new();
+    let mut keep = |pattern, end| second.push((pattern, end));
+    let (mut sa, mut sb) = (start, start);
+    // `b` is longer than `a`: the zip walks all of `a` and the first `a.len()` bytes of `b`.
+    for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
+        sa = dfa.next_state(Anchored::No, sa, x);
+        sb = dfa.next_state(Anchored::No, sb, y);
+        if dfa.is_special(sa) && dfa.is_match(sa) {
+            any = true;
+            report(sa, i + 1, found);
+        }
+        if dfa.is_special(sb) && dfa.is_match(sb) && from + i + 1 > mid {
+            any = true;
+            report(sb, from + i + 1, &mut keep);
+        }
     }
+    let done = a.len();
+    for (i, &y) in b.iter().enumerate().skip(done) {
+        sb = dfa.next_state(Anchored::No, sb, y);
+        if dfa.is_special(sb) && dfa.is_match(sb) && from + i + 1 > mid {
+            any = true;
+            report(sb, from + i + 1, &mut keep);
+        }
+    }
+    for (pattern, end) in second {
+        found(pattern, end);
+    }
+    Some(any)
 }
 
 /// The built-in detectors, compiled once per process.
@@ -659,6 +852,21 @@ impl Redactor {
         })
     }
 
+    /// The same detectors, each searching the whole of every text where one of its keywords
+    /// occurs (none restricted to the lines of its keywords): the reference that line-local
+    /// search must agree with.
+    #[cfg(test)]
+    fn searching_whole_texts(&self) -> Redactor {
+        let mut whole = self.clone();
+        for d in &mut whole.detectors {
+            d.line_local = false;
+        }
+        let mut prefilter = (*self.prefilter).clone();
+        prefilter.line_local = vec![false; whole.detectors.len()];
+        whole.prefilter = std::sync::Arc::new(prefilter);
+        whole
+    }
+
     /// Sets the key of the fingerprints (see [`FingerprintKey`]); the default is
     /// [`DEFAULT_FINGERPRINT_KEY`].
     pub fn set_fingerprint_key(&mut self, key: FingerprintKey) {
@@ -707,7 +915,9 @@ impl Redactor {
         &self,
         value: &Value,
     ) -> (Value, Vec<Redaction>, FoundSecrets) {
-        if !self.may_find(value) {
+        // A lone string is read once by the walk's keyword scan (which tells where each
+        // detector may match): a scan for any keyword before it would read it twice.
+        if !value.is_string() && !self.may_find(value) {
             // INVARIANT: `may_find` is conservative: false only when the full walk below would
             // find nothing (no keyword anywhere, no detector without keywords, no key naming
             // a secret). Most actions take this path, which costs one scan and one clone.
@@ -772,6 +982,16 @@ impl Redactor {
         }
     }
 
+    /// The secrets in `text`, as [`Redactor::redact_text`] reports them, without building
+    /// the redacted copy when there is none: for callers that only need the findings (a
+    /// stream writes the text itself, around the secrets' spans).
+    pub fn find_in_text(&self, text: &str, location: &str) -> Vec<Redaction> {
+        let mut findings = Vec::new();
+        let mut secrets = Vec::new();
+        self.redact_str(text, location, None, None, &mut findings, &mut secrets);
+        findings
+    }
+
     /// Replaces every secret in `text`; `location` is the JSON path reported in findings.
     pub fn redact_text(&self, text: &str, location: &str) -> (String, Vec<Redaction>) {
         if self.prefilter.always.is_empty() && !self.prefilter.any_keyword(text) {
@@ -800,11 +1020,9 @@ impl Redactor {
     ) -> Vec<Candidate> {
         let mut found = Vec::new();
         if !self.detectors.is_empty() && !text.is_empty() {
-            let active = self.prefilter.active(text, self.detectors.len());
-            for (rank, (d, on)) in self.detectors.iter().zip(active).enumerate() {
-                if on {
-                    d.find(text, rank, &mut found);
-                }
+            let reach = self.prefilter.reach(text, self.detectors.len());
+            for (rank, (d, r)) in self.detectors.iter().zip(reach).enumerate() {
+                d.find_in(text, &r, rank, &mut found);
             }
             if let Some(name) = member {
                 let mut context = String::with_capacity(name.len() + 1 + text.len());
@@ -812,12 +1030,10 @@ impl Redactor {
                 context.push('=');
                 let offset = context.len();
                 context.push_str(text);
-                let active = self.prefilter.active(&context, self.detectors.len());
+                let reach = self.prefilter.reach(&context, self.detectors.len());
                 let mut in_context = Vec::new();
-                for (rank, (d, on)) in self.detectors.iter().zip(active).enumerate() {
-                    if on {
-                        d.find(&context, rank, &mut in_context);
-                    }
+                for (rank, (d, r)) in self.detectors.iter().zip(reach).enumerate() {
+                    d.find_in(&context, &r, rank, &mut in_context);
                 }
                 // INVARIANT: `context[offset..]` is `text`, so a span starting at or after
                 // `offset` shifted back by `offset` is a span of `text` on char boundaries.

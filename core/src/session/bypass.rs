@@ -212,7 +212,7 @@ pub(crate) fn apply(
         );
         decision.decision = rest;
         decision.policy_ids = {
-            let mut now: Vec<String> = decision
+            let mut now: Vec<compact_str::CompactString> = decision
                 .matched
                 .iter()
                 .filter(|m| m.outcome == rest)
@@ -227,7 +227,7 @@ pub(crate) fn apply(
         }
         if decision.policy_ids.is_empty() {
             // Nothing else decided: the bypass did.
-            decision.policy_ids = vec![record.id.clone()];
+            decision.policy_ids = vec![record.id.as_str().into()];
         }
         decision.bypass_id = Some(record.id.clone());
         return;

@@ -152,7 +152,7 @@ fn millis(seconds: i64, nanos: u32) -> i64 {
 /// one joins its rules, an alert is reported.
 fn raise(decision: &mut Decision, rule_id: &str, outcome: Outcome, reason: String, effect: usize) {
     decision.matched.push(Match {
-        rule_id: rule_id.to_owned(),
+        rule_id: rule_id.into(),
         outcome,
         effect,
         pattern: None,
@@ -160,14 +160,14 @@ fn raise(decision: &mut Decision, rule_id: &str, outcome: Outcome, reason: Strin
     });
     if outcome == Outcome::Alert {
         decision.alerts.push(Alert {
-            rule_id: rule_id.to_owned(),
+            rule_id: rule_id.into(),
             reason: reason.clone(),
             effect,
         });
     }
     if outcome > decision.decision {
         decision.decision = outcome;
-        decision.policy_ids = vec![rule_id.to_owned()];
+        decision.policy_ids = vec![rule_id.into()];
         decision.reason = format!("the action {} by {rule_id}: {reason}", outcome.phrase());
         decision.risk_score = decision.risk_score.max(outcome.default_risk());
         decision.approver_role = None;
@@ -178,7 +178,7 @@ fn raise(decision: &mut Decision, rule_id: &str, outcome: Outcome, reason: Strin
         && outcome != Outcome::Allow
         && !decision.policy_ids.iter().any(|id| id == rule_id)
     {
-        decision.policy_ids.push(rule_id.to_owned());
+        decision.policy_ids.push(rule_id.into());
         decision.policy_ids.sort_unstable();
     }
 }
@@ -214,7 +214,7 @@ pub(crate) fn apply(
 
     if let Some(t) = &state.terminated {
         decision.decision = Outcome::Terminate;
-        decision.policy_ids = vec![t.rule_id.clone()];
+        decision.policy_ids = vec![t.rule_id.as_str().into()];
         decision.reason = format!(
             "every action of a terminated session is terminated; it ended at {}: {}",
             t.at, t.reason
@@ -232,7 +232,7 @@ pub(crate) fn apply(
             .map(|t| millis(t.seconds, t.nanos))
             .unwrap_or(now_ms),
         None => {
-            state.started_at = Some(decision.timestamp.clone());
+            state.started_at = Some(decision.timestamp.to_string());
             now_ms
         }
     };
@@ -300,7 +300,7 @@ pub(crate) fn apply(
             policy
                 .rule(&m.rule_id)
                 .and_then(|r| r.terminate_after)
-                .map(|n| (m.rule_id.clone(), n, m.effect))
+                .map(|n| (m.rule_id.to_string(), n, m.effect))
         })
         .fold(Vec::new(), |mut acc, x| {
             if !acc.iter().any(|(id, _, _)| *id == x.0) {
@@ -361,10 +361,9 @@ pub(crate) fn apply(
         let rule_id = decision
             .policy_ids
             .first()
-            .cloned()
-            .unwrap_or_else(|| "terminate".to_owned());
+            .map_or_else(|| "terminate".to_owned(), |id| id.to_string());
         state.terminated = Some(Termination {
-            at: decision.timestamp.clone(),
+            at: decision.timestamp.to_string(),
             rule_id,
             reason: decision.reason.clone(),
             budget: decision.budget.clone(),

@@ -214,7 +214,8 @@ fn a_repeated_secret_upload_terminates_the_session() {
     assert!(
         first
             .policy_ids
-            .contains(&"defaults.network.secret-upload".to_owned())
+            .iter()
+            .any(|p| p == "defaults.network.secret-upload")
     );
     let second = run(&e, &mut s, &upload, 1000);
     assert_eq!(second.decision, Outcome::Terminate, "{}", second.reason);

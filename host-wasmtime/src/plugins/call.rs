@@ -7,10 +7,11 @@ use std::time::{Duration, Instant};
 use agent_policy_core::Outcome;
 use agent_policy_core::findings::Finding;
 use wasmtime::component::ResourceTable;
-use wasmtime::{ResourceLimiter, Store, Trap};
+use wasmtime::{PoolConcurrencyLimitError, ResourceLimiter, Store, Trap};
 use wasmtime_wasi::{Deterministic, I32Exit, WasiCtx, WasiCtxView, WasiView};
 
 use super::runtime::{Compiled, Runtime, TICK, root_cause};
+use super::wit::PluginPre;
 use super::wit::agent_policy::plugin::types::{
     Finding as WitFinding, Input, Outcome as WitOutcome,
 };
@@ -141,7 +142,8 @@ pub(super) struct CallResult {
 }
 
 /// Runs one call of `compiled` with `input`; `effects` is how many effects the action has
-/// (a finding's `effect` must be below it).
+/// (a finding's `effect` must be below it). The call is instantiated from the pool; when the
+/// pool is full or cannot hold the component, on demand.
 pub(super) fn call(
     runtime: &Runtime,
     compiled: &Compiled,
@@ -151,8 +153,58 @@ pub(super) fn call(
     effects: usize,
 ) -> CallResult {
     let start = Instant::now();
+    let pooled = compiled
+        .pooled()
+        .map(|pre| attempt(runtime, pre, limits, input))
+        .filter(|a| {
+            !a.result
+                .as_ref()
+                .is_err_and(|e| e.is::<PoolConcurrencyLimitError>())
+        });
+    let attempt = match pooled {
+        Some(attempt) => attempt,
+        None => match compiled.on_demand(runtime) {
+            Ok(pre) => attempt(runtime, pre, limits, input),
+            Err(why) => {
+                return CallResult {
+                    outcome: Err(Failure::Load(why)),
+                    fuel_used: 0,
+                    elapsed: start.elapsed(),
+                };
+            }
+        },
+    };
+    let Attempt { result, store } = attempt;
+    let fuel_used = limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0));
+    let outcome = match result {
+        Ok(Ok(findings)) => check(plugin_id, findings, effects),
+        Ok(Err(message)) => Err(Failure::Reported(clip(&message, MAX_REASON_BYTES))),
+        Err(e) => Err(classify(&e, store.data(), limits)),
+    };
+    drop(store);
+    CallResult {
+        outcome,
+        fuel_used,
+        elapsed: start.elapsed(),
+    }
+}
+
+/// One instantiation and call, in its own store.
+struct Attempt {
+    result: wasmtime::Result<Result<Vec<WitFinding>, String>>,
+    store: Store<CallState>,
+}
+
+/// A fresh store with the plugin's fuel, memory and time limits, an instance of `pre` in it,
+/// and the call.
+fn attempt(
+    runtime: &Runtime,
+    pre: &PluginPre<CallState>,
+    limits: &Limits,
+    input: &Input,
+) -> Attempt {
     let mut store = Store::new(
-        &runtime.engine,
+        pre.engine(),
         CallState {
             memory: MemoryLimit {
                 max: usize::try_from(limits.memory_mb.saturating_mul(1 << 20))
@@ -165,8 +217,7 @@ pub(super) fn call(
         },
     );
     store.limiter(|state| &mut state.memory);
-    let fuel = limits.fuel;
-    let _ = store.set_fuel(fuel);
+    let _ = store.set_fuel(limits.fuel);
     // Ticks until the deadline: the first tick may come at once, hence one more.
     let ticks = limits
         .timeout_ms
@@ -178,22 +229,10 @@ pub(super) fn call(
 
     let result = {
         let _running = runtime.running();
-        compiled
-            .pre
-            .instantiate(&mut store)
+        pre.instantiate(&mut store)
             .and_then(|plugin| plugin.call_evaluate(&mut store, input))
     };
-    let fuel_used = fuel.saturating_sub(store.get_fuel().unwrap_or(0));
-    let outcome = match result {
-        Ok(Ok(findings)) => check(plugin_id, findings, effects),
-        Ok(Err(message)) => Err(Failure::Reported(clip(&message, MAX_REASON_BYTES))),
-        Err(e) => Err(classify(&e, store.data(), limits)),
-    };
-    CallResult {
-        outcome,
-        fuel_used,
-        elapsed: start.elapsed(),
-    }
+    Attempt { result, store }
 }
 
 fn classify(e: &wasmtime::Error, state: &CallState, limits: &Limits) -> Failure {

@@ -40,7 +40,7 @@ use agent_policy_core::{Decision, Engine, Outcome};
 use crate::policy_files::LoadedPolicy;
 
 pub use call::Failure;
-pub use runtime::{KEPT, TICK};
+pub use runtime::{KEPT, POOLED_CALLS, TICK};
 
 /// The bindings of the world `agent-policy:plugin`.
 mod wit {
@@ -147,6 +147,15 @@ impl std::fmt::Display for PluginError {
 }
 
 impl std::error::Error for PluginError {}
+
+impl From<PluginError> for crate::HostError {
+    fn from(e: PluginError) -> crate::HostError {
+        crate::HostError::Core(agent_policy_core::Error::new(
+            agent_policy_core::ErrorCode::Internal,
+            e.to_string(),
+        ))
+    }
+}
 
 /// One loaded plugin: compiled, or the reason it cannot run.
 struct Plugin {
@@ -292,6 +301,25 @@ impl PluginSet {
         self.plugins.iter().map(|p| &p.config)
     }
 
+    /// `engine`'s decision on `request` (in `session` when given) with these plugins' findings
+    /// merged in, as the CLI's `check` makes it: before bypass records, grants and the
+    /// session's accounting. Without plugins, exactly `Engine::evaluate` /
+    /// `Engine::evaluate_in_session`.
+    pub fn evaluate(
+        &self,
+        engine: &Engine,
+        request: &agent_policy_core::Request<'_>,
+        session: Option<&mut agent_policy_core::session::SessionState>,
+    ) -> Result<Decision, agent_policy_core::Error> {
+        match (self.plugins.is_empty(), session) {
+            (true, None) => engine.evaluate(request),
+            (true, Some(state)) => engine.evaluate_in_session(request, state),
+            (false, session) => {
+                engine.evaluate_with_findings(request, session, &|d| self.findings_for(d))
+            }
+        }
+    }
+
     /// Runs every plugin on the action `decision` was made for and merges their findings
     /// (or their `on_error` outcomes) into it, deny-wins. Prefer giving
     /// [`PluginSet::findings_for`] to `Engine::evaluate_with_findings`: bypasses, grants and
@@ -318,8 +346,12 @@ impl PluginSet {
     /// Runs every plugin on the action `decision` was made for, without merging: what each
     /// one found, the fuel it used and the time it took.
     pub fn reports(&self, decision: &Decision) -> Vec<PluginReport> {
-        let action = decision.redacted_action.as_str().to_owned();
-        let effects = serde_json::to_string(&decision.effects).unwrap_or_else(|_| "[]".into());
+        // The action and the effects are the same for every plugin: made once.
+        let mut input = wit::agent_policy::plugin::types::Input {
+            action: decision.redacted_action.as_str().to_owned(),
+            effects: serde_json::to_string(&decision.effects).unwrap_or_else(|_| "[]".into()),
+            context: String::new(),
+        };
         self.plugins
             .iter()
             .map(|plugin| {
@@ -331,18 +363,14 @@ impl PluginSet {
                     }
                     (Ok(_), Err(why)) => return PluginReport::failed(id, Failure::Load(why)),
                 };
-                let context = serde_json::json!({
+                input.context = serde_json::json!({
                     "plugin": id,
                     "timestamp": decision.timestamp,
                     "decision": decision.decision,
                     "policy_ids": decision.policy_ids,
                     "risk_score": decision.risk_score,
-                });
-                let input = wit::agent_policy::plugin::types::Input {
-                    action: action.clone(),
-                    effects: effects.clone(),
-                    context: context.to_string(),
-                };
+                })
+                .to_string();
                 let result = call::call(
                     runtime,
                     compiled,

@@ -1,9 +1,17 @@
-//! The WebAssembly runtime plugins share: one wasmtime engine per process (fuel metering and
-//! epoch interruption on), its epoch ticker, and the compiled plugins, cached by the SHA-256
-//! of their bytes so that a component loaded twice (two policies, a reload) compiles once.
-//! The cache keeps what is in use, and up to [`KEPT`] components nothing uses any more.
+//! The WebAssembly runtime plugins share: the wasmtime engines of the process (fuel metering
+//! and epoch interruption on), their epoch ticker, and the compiled plugins, cached by the
+//! SHA-256 of their bytes so that a component loaded twice (two policies, a reload) compiles
+//! once. The cache keeps what is in use, and up to [`KEPT`] components nothing uses any more.
 //!
-//! The ticker is one background thread that advances the engine's epoch every
+//! Calls are instantiated from a pool (wasmtime's pooling allocator): the linear memories,
+//! tables and instance slots of up to [`POOLED_CALLS`] concurrent calls are reserved once, and
+//! a slot is reset copy-on-write between calls instead of being mapped and unmapped each time,
+//! which is most of a trivial call's cost. A call that finds the pool full, and a component
+//! the pool cannot hold, run on a second engine that maps every instance on demand (the
+//! component is compiled for it the first time it is needed): slower, the same limits and the
+//! same result. Where the pool's address space cannot be reserved, every call runs on demand.
+//!
+//! The ticker is one background thread that advances the engines' epoch every
 //! [`TICK`] while at least one call is running and sleeps (parked) otherwise: an idle host
 //! spends nothing on it.
 
@@ -15,7 +23,7 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine, OptLevel};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, OptLevel, PoolingAllocationConfig};
 
 use super::call::CallState;
 use super::wit::PluginPre;
@@ -26,9 +34,21 @@ pub const TICK: Duration = Duration::from_millis(1);
 /// How many compiled components the cache keeps when no plugin set uses them.
 pub const KEPT: usize = 16;
 
-/// The shared engine and its ticker.
+/// How many calls can run at once from the pool; more run on demand.
+pub const POOLED_CALLS: u32 = 64;
+
+/// How much of each pooled linear memory, from its start, stays mapped between calls: the
+/// pages a call dirtied there are copied back from the component's image (or zeroed) instead
+/// of being unmapped, so the next call does not fault them in again. Beyond it, memory is
+/// given back to the system after every call.
+const KEEP_RESIDENT: usize = 2 << 20;
+
+/// The engines and their ticker.
 pub(super) struct Runtime {
-    pub(super) engine: Engine,
+    /// Instantiates from the pool; `None` when the pool cannot be reserved here.
+    pooled: Option<Engine>,
+    /// Maps every instance on demand.
+    on_demand: Engine,
     ticker: Thread,
     running: Arc<AtomicUsize>,
     cache: Mutex<HashMap<[u8; 32], Arc<Compiled>>>,
@@ -36,7 +56,28 @@ pub(super) struct Runtime {
 
 /// A plugin compiled and linked, ready to be instantiated for each call.
 pub(super) struct Compiled {
-    pub(super) pre: PluginPre<CallState>,
+    /// Pre-linked for the pooled engine; `None` when there is no pool or the component does
+    /// not fit its per-instance limits.
+    pooled: Option<PluginPre<CallState>>,
+    /// Pre-linked for the on-demand engine, when first needed.
+    on_demand: OnceLock<Result<PluginPre<CallState>, String>>,
+    /// The component, to compile for the on-demand engine.
+    bytes: Arc<[u8]>,
+}
+
+impl Compiled {
+    /// The pooled pre-linked component, if the pool can hold it.
+    pub(super) fn pooled(&self) -> Option<&PluginPre<CallState>> {
+        self.pooled.as_ref()
+    }
+
+    /// The on-demand pre-linked component, compiled on first use.
+    pub(super) fn on_demand(&self, runtime: &Runtime) -> Result<&PluginPre<CallState>, String> {
+        self.on_demand
+            .get_or_init(|| link(&runtime.on_demand, &self.bytes))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 /// Marks one running call: the epoch advances until every guard is dropped.
@@ -46,6 +87,34 @@ impl Drop for Running<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
+}
+
+/// The settings both engines share (they compile the same code).
+fn base_config() -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.consume_fuel(true);
+    config.epoch_interruption(true);
+    config.cranelift_opt_level(OptLevel::Speed);
+    config
+}
+
+/// The pooled engine, or `None` when its address space cannot be reserved.
+fn pooled_engine() -> Option<Engine> {
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(POOLED_CALLS)
+        // A component holds several core instances (its module and the adapter's shims)
+        // and may have two memories and a few tables.
+        .total_core_instances(POOLED_CALLS * 16)
+        .total_memories(POOLED_CALLS * 2)
+        .total_tables(POOLED_CALLS * 4)
+        // The largest memory a policy may give a plugin; `memory_mb` is enforced below it.
+        .max_memory_size(usize::try_from(super::MAX_MEMORY_MB << 20).unwrap_or(usize::MAX))
+        .linear_memory_keep_resident(KEEP_RESIDENT)
+        .table_keep_resident(64 << 10);
+    let mut config = base_config();
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Engine::new(&config).ok()
 }
 
 impl Runtime {
@@ -59,15 +128,11 @@ impl Runtime {
     }
 
     fn start() -> Result<Runtime, String> {
-        let mut config = Config::new();
-        config.wasm_component_model(true);
-        config.consume_fuel(true);
-        config.epoch_interruption(true);
-        config.cranelift_opt_level(OptLevel::Speed);
-        let engine = Engine::new(&config).map_err(|e| format!("{e:#}"))?;
+        let on_demand = Engine::new(&base_config()).map_err(|e| format!("{e:#}"))?;
+        let pooled = pooled_engine();
         let running = Arc::new(AtomicUsize::new(0));
         let ticker = {
-            let engine = engine.clone();
+            let engines: Vec<Engine> = pooled.iter().chain([&on_demand]).cloned().collect();
             let running = Arc::clone(&running);
             std::thread::Builder::new()
                 .name("agent-policy-plugin-epoch".to_owned())
@@ -78,7 +143,9 @@ impl Runtime {
                             continue;
                         }
                         std::thread::sleep(TICK);
-                        engine.increment_epoch();
+                        for engine in &engines {
+                            engine.increment_epoch();
+                        }
                     }
                 })
                 .map_err(|e| format!("cannot start the epoch thread: {e}"))?
@@ -86,7 +153,8 @@ impl Runtime {
                 .clone()
         };
         Ok(Runtime {
-            engine,
+            pooled,
+            on_demand,
             ticker,
             running,
             cache: Mutex::new(HashMap::new()),
@@ -126,27 +194,46 @@ impl Runtime {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Links `bytes` for the pool; when there is no pool or the component does not fit it,
+    /// for the on-demand engine at once (whose error, if any, is the component's).
     fn link(&self, bytes: &[u8]) -> Result<Compiled, String> {
-        let component = Component::new(&self.engine, bytes)
-            .map_err(|e| format!("is not a valid WebAssembly component: {}", root_cause(&e)))?;
-        let mut linker = Linker::<CallState>::new(&self.engine);
-        grant(&mut linker).map_err(|e| format!("cannot be linked: {}", root_cause(&e)))?;
-        // Everything else (files, clocks, sockets, HTTP, ...) is a function that traps when
-        // called.
-        stub_the_rest(&mut linker, &self.engine, &component)
-            .map_err(|e| format!("cannot be linked: {}", root_cause(&e)))?;
-        let instance_pre = linker
-            .instantiate_pre(&component)
-            .map_err(|e| format!("cannot be linked: {}", root_cause(&e)))?;
-        let pre = PluginPre::new(instance_pre).map_err(|e| {
-            format!(
-                "does not implement the world agent-policy:plugin@{}: {}",
-                super::WIT_VERSION,
-                root_cause(&e)
-            )
-        })?;
-        Ok(Compiled { pre })
+        let pooled = self.pooled.as_ref().and_then(|e| link(e, bytes).ok());
+        let on_demand = OnceLock::new();
+        if pooled.is_none() {
+            let pre = link(&self.on_demand, bytes)?;
+            let _ = on_demand.set(Ok(pre));
+        }
+        // The bytes are kept only while the on-demand engine may still need them.
+        let bytes = if pooled.is_some() { bytes } else { &[] };
+        Ok(Compiled {
+            pooled,
+            on_demand,
+            bytes: Arc::from(bytes),
+        })
     }
+}
+
+/// Compiles `bytes` for `engine` and links it: the granted interfaces, and every other import
+/// as a function that traps.
+fn link(engine: &Engine, bytes: &[u8]) -> Result<PluginPre<CallState>, String> {
+    let component = Component::new(engine, bytes)
+        .map_err(|e| format!("is not a valid WebAssembly component: {}", root_cause(&e)))?;
+    let mut linker = Linker::<CallState>::new(engine);
+    grant(&mut linker).map_err(|e| format!("cannot be linked: {}", root_cause(&e)))?;
+    // Everything else (files, clocks, sockets, HTTP, ...) is a function that traps when
+    // called.
+    stub_the_rest(&mut linker, engine, &component)
+        .map_err(|e| format!("cannot be linked: {}", root_cause(&e)))?;
+    let instance_pre = linker
+        .instantiate_pre(&component)
+        .map_err(|e| format!("cannot be linked: {}", root_cause(&e)))?;
+    PluginPre::new(instance_pre).map_err(|e| {
+        format!(
+            "does not implement the world agent-policy:plugin@{}: {}",
+            super::WIT_VERSION,
+            root_cause(&e)
+        )
+    })
 }
 
 /// What a plugin may import, all of it inert: the standard streams (stdin empty, output

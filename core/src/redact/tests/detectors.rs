@@ -18,7 +18,7 @@ use regex::Regex;
 use serde_json::json;
 
 use super::super::Redactor;
-use super::super::detectors::BUILTINS;
+use super::super::detectors::{BUILTINS, is_line_local};
 
 const DIGITS: &str = "0123456789";
 const HEX: &str = "0123456789abcdef";
@@ -1606,4 +1606,95 @@ fn documentation_placeholders_are_not_secrets() {
         let (_, found) = r.redact_text(text, "$");
         assert!(found.is_empty(), "{text:?} gave {found:?}");
     }
+}
+
+#[test]
+fn only_multi_line_patterns_search_the_whole_text() {
+    // Every other detector runs only on the lines that hold one of its keywords.
+    let whole: Vec<&str> = BUILTINS
+        .iter()
+        .filter(|b| !is_line_local(b.pattern))
+        .map(|b| b.kind)
+        .collect();
+    assert_eq!(whole, ["private-key", "private-key", "putty-private-key"]);
+    for b in BUILTINS {
+        for k in b.keywords {
+            assert!(!k.contains(['\n', '\r']), "{}: {k:?}", b.kind);
+        }
+    }
+}
+
+#[test]
+fn patterns_that_may_match_a_line_feed_are_not_line_local() {
+    for pattern in [
+        r"(?:^|[^a])x",
+        r"(?:(?i-u:ab)c|(?:^|[^A-Za-z0-9])d)e",
+        r"(?P<s>x[^\s]+)[ \t]*[a-z.-]\.",
+        r"a|^b",
+        r"(?i-u:token)[^\r\n|;&]*?x{2,4}",
+        r"[\x00-\x09]x",
+        r"(?i)key.+",
+    ] {
+        assert!(is_line_local(pattern), "{pattern}");
+    }
+    for pattern in [
+        r"a\sb",
+        r"a\nb",
+        r"x[^a]",
+        r"(?:^|[^a])+x",
+        r"(?:[^a])*x",
+        r"a$",
+        r"a\z",
+        r"a^",
+        r"(?s:.)x",
+        r"(?m)^x",
+        r"[\x00-\x7f]x",
+        r"[\x0a]x",
+        r"\Wx",
+        r"\bx",
+        r"\p{L}x",
+        r"[[:space:]]x",
+        r"[a-z&&[^b]]",
+        "a\nb",
+        r"(a",
+    ] {
+        assert!(!is_line_local(pattern), "{pattern}");
+    }
+}
+
+#[test]
+fn searching_keyword_lines_finds_what_searching_whole_texts_finds() {
+    // Corpus snippets glued into multi-line texts in several orders, line ends and spacings:
+    // every finding (kind, span, fingerprint) is the same as when each detector searches
+    // the whole text.
+    let r = builtin();
+    let reference = r.searching_whole_texts();
+    let snippets: Vec<String> = positives()
+        .iter()
+        .map(Positive::text)
+        .chain(negatives().into_iter().map(|n| n.text))
+        .collect();
+    let mut compared = 0;
+    for (i, separator) in ["\n", "\r\n", "\n\n", " ", "\n  ", "\n\t# "]
+        .iter()
+        .enumerate()
+    {
+        for step in [1, 3, 7] {
+            let mut order: Vec<usize> = (0..snippets.len()).collect();
+            order.sort_by_key(|&k| (k * step + i) % snippets.len());
+            for group in order.chunks(9) {
+                let text = group
+                    .iter()
+                    .map(|&k| snippets[k].as_str())
+                    .collect::<Vec<_>>()
+                    .join(separator);
+                let (out, found) = r.redact_text(&text, "$");
+                let (expected_out, expected) = reference.redact_text(&text, "$");
+                assert_eq!(found, expected, "{text:?}");
+                assert_eq!(out, expected_out);
+                compared += found.len();
+            }
+        }
+    }
+    assert!(compared > 1000, "{compared}");
 }

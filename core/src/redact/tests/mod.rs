@@ -1166,3 +1166,79 @@ fn secrets_named_by_their_member_are_found_in_json_as_in_env_text() {
     let (_, found) = r.redact_value(&json!({"DD_APP_KEY_HELP": "see the docs"}));
     assert!(found.is_empty(), "{found:?}");
 }
+
+#[test]
+fn the_keyword_scan_reports_every_occurrence_once_in_order() {
+    // The scan walks long texts as two halves at once: keywords across the middle, at its
+    // edges and at both ends of the text are each reported once, in order of their end,
+    // exactly as the automaton's overlapping search finds them.
+    let prefilter = super::Prefilter::new(builtin_detectors().unwrap()).unwrap();
+    let dfa = prefilter.dfa.as_ref().unwrap();
+    let ac = prefilter.automaton.as_ref().unwrap();
+    let mut keywords: Vec<&str> = detectors::BUILTINS
+        .iter()
+        .flat_map(|b| b.keywords.iter().copied())
+        .collect();
+    keywords.sort_by_key(|k| std::cmp::Reverse(k.len()));
+    let chosen: Vec<&str> = keywords
+        .iter()
+        .take(4)
+        .chain(keywords.iter().rev().take(4))
+        .chain(["token", "secret_", "Private Key"].iter())
+        .copied()
+        .collect();
+    let filler = "lorem ipsum dolor, sit amet = ";
+    let mut scanned = 0;
+    for len in [0, 7, 90, 160, 401] {
+        let base: String = filler.chars().cycle().take(len).collect();
+        for keyword in &chosen {
+            let mid = len / 2;
+            for at in (mid.saturating_sub(keyword.len() + 2)..=(mid + 2).min(len))
+                .chain([0, len.saturating_sub(keyword.len())])
+            {
+                let mut text = base.clone();
+                text.insert_str(at.min(text.len()), &keyword.to_ascii_uppercase());
+                text.insert_str(0, keyword);
+                text.push_str(keyword);
+                let expected: Vec<(usize, usize)> = ac
+                    .find_overlapping_iter(&text)
+                    .map(|m| (m.end(), m.pattern().as_usize()))
+                    .collect();
+                let mut found = Vec::new();
+                let any = super::keyword_ends(
+                    dfa,
+                    text.as_bytes(),
+                    prefilter.longest,
+                    false,
+                    &mut |p, end| found.push((end, p.as_usize())),
+                );
+                assert_eq!(any, Some(!expected.is_empty()));
+                assert!(found.windows(2).all(|w| w[0].0 <= w[1].0), "{text}");
+                let mut sorted_found = found.clone();
+                sorted_found.sort_unstable();
+                let mut sorted_expected = expected.clone();
+                sorted_expected.sort_unstable();
+                assert_eq!(sorted_found, sorted_expected, "{text}");
+                assert_eq!(prefilter.any_keyword(&text), !expected.is_empty());
+                scanned += 1;
+            }
+        }
+    }
+    assert!(scanned > 300, "{scanned}");
+    assert!(!prefilter.any_keyword(&filler.repeat(40)));
+}
+
+#[test]
+fn finding_secrets_in_text_reports_what_redacting_it_does() {
+    let r = builtin();
+    let text = format!(
+        "export AWS_ACCESS_KEY_ID={}\nnothing here\npassword = \"{}\"\n",
+        aws_key_id(),
+        "hunter2-Correct-9"
+    );
+    let found = r.find_in_text(&text, "$");
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found, r.redact_text(&text, "$").1);
+    assert_eq!(found, r.redact_value(&Value::String(text.clone())).1);
+    assert!(r.find_in_text("nothing to see", "$").is_empty());
+}

@@ -28,7 +28,6 @@ use std::io::Read;
 
 use agent_policy_core::Redaction;
 use agent_policy_core::redact::Redactor;
-use serde_json::Value;
 
 use super::source::{Source, utf8_safe_len};
 use crate::cli::Failure;
@@ -113,7 +112,7 @@ pub(super) fn redact_text<R: Read>(
             continue;
         }
 
-        let spans = find(redactor, &mut text, ctx);
+        let spans = find(redactor, &text, ctx);
         let cut = cut_point(&text, ctx, &spans, last, overlap);
         if cut > ctx {
             write(&text, ctx, cut, &spans, base, out, found)?;
@@ -148,15 +147,10 @@ fn push_lossy(text: &mut String, bytes: &[u8]) {
 }
 
 /// The findings of `text` that end after `ctx`, starting at `ctx` at the earliest.
-fn find(redactor: &Redactor, text: &mut String, ctx: usize) -> Vec<Span> {
-    // `redact_value` on a string finds what `redact_text` finds, but skips the detectors after
-    // one fast keyword search when no keyword occurs, which is most windows of ordinary text.
-    let value = Value::String(std::mem::take(text));
-    let (_, redactions) = redactor.redact_value(&value);
-    if let Value::String(s) = value {
-        *text = s;
-    }
-    redactions
+fn find(redactor: &Redactor, text: &str, ctx: usize) -> Vec<Span> {
+    // The findings only: the stream writes the text itself, around the secrets' spans.
+    redactor
+        .find_in_text(text, "$")
         .into_iter()
         .filter(|r| r.end > ctx)
         .map(|r| Span {
