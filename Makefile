@@ -123,11 +123,12 @@ component:
 plugins:
 	host-wasmtime/plugins.sh build
 
-# Each surface's own tests and its parity with the Rust engine on every vector.
-surfaces:
+# Each surface's own tests and its parity with the Rust engine on every vector. Python and
+# Node run the example plugins from a policy file, so they are built first and required.
+surfaces: plugins
 	@mkdir -p "$(LOGS)" && rm -f "$(LOGS)"/*.log
-	bindings-python/make.sh test 2>&1 | tee "$(LOGS)/python.log"
-	bindings-node/make.sh test 2>&1 | tee "$(LOGS)/node.log"
+	AGENT_POLICY_PLUGINS_REQUIRED=1 bindings-python/make.sh test 2>&1 | tee "$(LOGS)/python.log"
+	AGENT_POLICY_PLUGINS_REQUIRED=1 bindings-node/make.sh test 2>&1 | tee "$(LOGS)/node.log"
 	WASM_BUDGET_KB=$(WASM_BUDGET_KB) bindings-wasm/make.sh test 2>&1 | tee "$(LOGS)/wasm.log"
 
 # The last line totals every `test result:` line of cargo and the surfaces' pytest and
