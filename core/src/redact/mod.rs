@@ -465,13 +465,12 @@ struct Prefilter {
     packed: Option<packed::Searcher>,
     /// A DFA of the keywords, ASCII case ignored, walked over the text by [`keyword_ends`]
     /// (faster than the automaton's own search: two walks interleaved). It answers "which
-    /// keywords occur where" (`reach`) always, and "does any occur" where `packed` cannot be
-    /// built (more than 128 keywords).
+    /// keywords occur where" (`reach`).
     dfa: Option<DFA>,
     /// Length in bytes of the longest keyword.
     longest: usize,
-    /// The keywords as two bitmaps: answers "does any occur" where `packed` cannot be built,
-    /// several times faster than walking `dfa` over a short text such as an action.
+    /// The keywords as bitmaps (see [`KeywordFilter`]): answers "does any occur" where
+    /// `packed` cannot be built (more than 128 keywords, or a target without SIMD searchers).
     filter: KeywordFilter,
     /// Per detector: whether it is line-local (see `Detector::line_local`).
     line_local: Vec<bool>,
@@ -652,7 +651,7 @@ impl Prefilter {
             }
         };
         let scanned = self.dfa.as_ref().and_then(|dfa| {
-            keyword_ends(dfa, bytes, self.longest, false, &mut |pattern, end| {
+            keyword_ends(dfa, bytes, self.longest, &mut |pattern, end| {
                 let start = end.saturating_sub(dfa.pattern_len(pattern));
                 enable(pattern.as_usize(), start);
             })
@@ -669,8 +668,7 @@ impl Prefilter {
 }
 
 /// Walks `dfa` (keywords, overlapping matches) over `text`, calling `found(pattern, end)` for
-/// every keyword occurrence in order of end; with `first`, stops at the first. Returns
-/// whether one was found, or `None` if the DFA cannot search (it then found nothing).
+/// every keyword occurrence in order of end. Returns whether one was found, or `None` if the DFA cannot search (it then found nothing).
 ///
 /// A DFA walk is a chain of dependent table lookups, one per byte: a long text is walked as
 /// two halves at once, so that the processor overlaps the two chains. The second walk starts
@@ -680,7 +678,6 @@ fn keyword_ends(
     dfa: &DFA,
     text: &[u8],
     longest: usize,
-    first: bool,
     found: &mut dyn FnMut(aho_corasick::PatternID, usize),
 ) -> Option<bool> {
     let start = dfa.start_state(Anchored::No).ok()?;
@@ -693,7 +690,7 @@ fn keyword_ends(
     };
     let mid = text.len() / 2;
     let from = mid.saturating_sub(longest.saturating_sub(1));
-    let halves = (!first && mid >= 4 * longest.max(1))
+    let halves = (mid >= 4 * longest.max(1))
         .then(|| Some((text.get(..mid)?, text.get(from..)?)))
         .flatten();
     let Some((a, b)) = halves else {
@@ -704,9 +701,6 @@ fn keyword_ends(
             if dfa.is_special(sid) && dfa.is_match(sid) {
                 any = true;
                 report(sid, i + 1, found);
-                if first {
-                    return Some(true);
-                }
             }
         }
         return Some(any);

@@ -1205,13 +1205,10 @@ fn the_keyword_scan_reports_every_occurrence_once_in_order() {
                     .map(|m| (m.end(), m.pattern().as_usize()))
                     .collect();
                 let mut found = Vec::new();
-                let any = super::keyword_ends(
-                    dfa,
-                    text.as_bytes(),
-                    prefilter.longest,
-                    false,
-                    &mut |p, end| found.push((end, p.as_usize())),
-                );
+                let any =
+                    super::keyword_ends(dfa, text.as_bytes(), prefilter.longest, &mut |p, end| {
+                        found.push((end, p.as_usize()))
+                    });
                 assert_eq!(any, Some(!expected.is_empty()));
                 assert!(found.windows(2).all(|w| w[0].0 <= w[1].0), "{text}");
                 let mut sorted_found = found.clone();
