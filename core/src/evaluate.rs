@@ -72,14 +72,13 @@ pub fn parse_timestamp(now: &str) -> Result<Timestamp, Error> {
 /// The common case, read without a general parser: `now` already written as the decision
 /// writes it, `YYYY-MM-DDTHH:MM:SSZ`. `None` for anything else (the general path decides).
 fn whole_second_utc(now: &str) -> Option<Timestamp> {
-    let b = now.as_bytes();
-    let shape = b.len() == 20
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b'T',
-            13 | 16 => *c == b':',
-            19 => *c == b'Z',
-            _ => c.is_ascii_digit(),
+    let b: &[u8; 20] = now.as_bytes().try_into().ok()?;
+    let shape = b
+        .iter()
+        .zip(b"0000-00-00T00:00:00Z")
+        .all(|(c, want)| match want {
+            b'0' => c.is_ascii_digit(),
+            _ => c == want,
         });
     if !shape {
         return None;
@@ -304,20 +303,12 @@ pub fn evaluate_in(
     let facts = facts(policy, &action, !redactions.is_empty());
 
     let mut hits: Vec<Hit> = Vec::new();
-    let mut candidates: Vec<u32> = Vec::new();
     let mut unmatched: Option<usize> = None;
     for (i, effect) in effects.iter().enumerate() {
-        policy.candidates(
-            effect,
-            facts.tool,
-            facts.agent_type,
-            facts.tier,
-            &mut candidates,
-        );
         let before = hits.len();
-        for &r in &candidates {
+        policy.for_each_candidate(effect, facts.tool, facts.agent_type, facts.tier, |r| {
             let Some(rule) = usize::try_from(r).ok().and_then(|r| policy.rules.get(r)) else {
-                continue;
+                return;
             };
             if let Some(pattern) = rule.cond.check(effect, &facts) {
                 hits.push(Hit {
@@ -330,7 +321,7 @@ pub fn evaluate_in(
                     approver_role: rule.approver_role.as_deref().map(Cow::Borrowed),
                 });
             }
-        }
+        });
         if hits.len() == before && unmatched.is_none() {
             unmatched = Some(i);
         }

@@ -474,12 +474,14 @@ fn join_dir(dir: &str, sub: &str) -> String {
     }
 }
 
-/// The effects of a built-in tool, `None` when the tool is not one.
+/// Appends the effects of a call to a built-in tool to `out`; `false` (and nothing appended)
+/// when the tool is not one.
 pub fn builtin_effects(
     tool: &str,
     args: Option<&Value>,
     base: &PathBase<'_>,
-) -> Result<Option<Vec<Effect>>, Error> {
+    out: &mut Vec<Effect>,
+) -> Result<bool, Error> {
     if let Some(a) = args
         && !a.is_object()
         && !a.is_null()
@@ -497,23 +499,29 @@ pub fn builtin_effects(
         Ok(file_effect(kind, p, recursive, args_via(key), base))
     };
     let cmd = |line: &str| command_effects(line, base.cwd, base.workspace);
-    let out = match tool {
+    // A tool with one effect appends it directly (the common case needs no list of its own);
+    // the others' lists are appended after the match.
+    let mut one = |e: Effect| {
+        out.push(e);
+        Vec::new()
+    };
+    let mut found = match tool {
         // --- Claude Code
         "Bash" => cmd(r.req_str("command")?),
-        "Read" => vec![file(EffectKind::FileRead, "file_path", false)?],
-        "NotebookRead" => vec![file(EffectKind::FileRead, "notebook_path", false)?],
-        "LS" => vec![file(EffectKind::FileRead, "path", false)?],
+        "Read" => one(file(EffectKind::FileRead, "file_path", false)?),
+        "NotebookRead" => one(file(EffectKind::FileRead, "notebook_path", false)?),
+        "LS" => one(file(EffectKind::FileRead, "path", false)?),
         "Write" => {
             let mut e = file(EffectKind::FileWrite, "file_path", false)?;
             e.lines_changed = Some(r.opt_str("content")?.map_or(0, count_lines));
-            vec![e]
+            one(e)
         }
         "Edit" => {
             let mut e = file(EffectKind::FileWrite, "file_path", false)?;
             let old = r.opt_str("old_string")?.map_or(0, count_lines);
             let new = r.opt_str("new_string")?.map_or(0, count_lines);
             e.lines_changed = Some(old.saturating_add(new));
-            vec![e]
+            one(e)
         }
         "MultiEdit" => {
             let mut e = file(EffectKind::FileWrite, "file_path", false)?;
@@ -537,12 +545,12 @@ pub fn builtin_effects(
                 Some(_) => return Err(bad_type(tool, "edits", "a list of objects")),
             }
             e.lines_changed = Some(total);
-            vec![e]
+            one(e)
         }
         "NotebookEdit" => {
             let mut e = file(EffectKind::FileWrite, "notebook_path", false)?;
             e.lines_changed = Some(r.opt_str("new_source")?.map_or(0, count_lines));
-            vec![e]
+            one(e)
         }
         "Glob" => {
             let pattern = r.req_str("pattern")?;
@@ -553,33 +561,31 @@ pub fn builtin_effects(
             } else {
                 "$.args.pattern"
             };
-            vec![file_effect(EffectKind::FileRead, &target, true, via, base)]
+            one(file_effect(EffectKind::FileRead, &target, true, via, base))
         }
         "Grep" => {
             r.opt_str("pattern")?;
             match r.opt_str("path")? {
-                Some(p) => vec![file_effect(
+                Some(p) => one(file_effect(
                     EffectKind::FileRead,
                     p,
                     !has_extension(p),
                     "$.args.path",
                     base,
-                )],
-                None => vec![file_effect(
+                )),
+                None => one(file_effect(
                     EffectKind::FileRead,
                     ".",
                     true,
                     "$.args.path",
                     base,
-                )],
+                )),
             }
         }
         "WebFetch" => {
             let url = r.req_str("url")?;
-            vec![
-                network::url_effect(url, "GET", false, "$.args.url", base)
-                    .map_err(|e| bad_value(tool, "url", &e))?,
-            ]
+            one(network::url_effect(url, "GET", false, "$.args.url", base)
+                .map_err(|e| bad_value(tool, "url", &e))?)
         }
         "WebSearch" | "Task" | "TodoWrite" | "TodoRead" | "ExitPlanMode" | "BashOutput"
         | "KillBash" | "KillShell" | "SlashCommand" => Vec::new(),
@@ -645,24 +651,25 @@ pub fn builtin_effects(
                 None => "GET".to_owned(),
             };
             match r.opt_str("url")? {
-                Some(url) => vec![
+                Some(url) => one(
                     network::url_effect(url, &method, has_body, "$.args.url", base)
                         .map_err(|e| bad_value(tool, "url", &e))?,
-                ],
+                ),
                 None => Vec::new(),
             }
         }
         "cloud-credentials" | "request-credentials" => {
-            vec![Effect::new(EffectKind::CredentialRequest, "$.tool")]
+            one(Effect::new(EffectKind::CredentialRequest, "$.tool"))
         }
-        "run-pipeline" | "trigger-pipeline" => vec![Effect::new(EffectKind::PipelineRun, "$.tool")],
-        "send-message" | "post-message" => vec![Effect::new(EffectKind::MessageSend, "$.tool")],
+        "run-pipeline" | "trigger-pipeline" => one(Effect::new(EffectKind::PipelineRun, "$.tool")),
+        "send-message" | "post-message" => one(Effect::new(EffectKind::MessageSend, "$.tool")),
         "create-pr" | "describe-resource" | "list-resources" | "query-findings" | "query-logs" => {
             Vec::new()
         }
-        _ => return Ok(None),
+        _ => return Ok(false),
     };
-    Ok(Some(out))
+    out.append(&mut found);
+    Ok(true)
 }
 
 /// Whether `tool` has a built-in adapter (so its `args` must be an object).
@@ -1210,11 +1217,13 @@ mod tests {
     };
 
     fn fx(tool: &str, args: Value) -> Vec<Effect> {
-        builtin_effects(tool, Some(&args), &WS).unwrap().unwrap()
+        let mut out = Vec::new();
+        assert!(builtin_effects(tool, Some(&args), &WS, &mut out).unwrap());
+        out
     }
 
     fn err(tool: &str, args: Value) -> Error {
-        builtin_effects(tool, Some(&args), &WS).unwrap_err()
+        builtin_effects(tool, Some(&args), &WS, &mut Vec::new()).unwrap_err()
     }
 
     fn one(tool: &str, args: Value) -> Effect {
@@ -1503,9 +1512,13 @@ mod tests {
             assert!(fx(t, json!({})).is_empty(), "{t}");
         }
         assert!(
-            builtin_effects("unknown-tool", Some(&json!({"path": ".env"})), &WS)
-                .unwrap()
-                .is_none()
+            !builtin_effects(
+                "unknown-tool",
+                Some(&json!({"path": ".env"})),
+                &WS,
+                &mut Vec::new()
+            )
+            .unwrap()
         );
     }
 

@@ -35,15 +35,9 @@ pub fn derive_effects(action: &Action, custom: &[CustomAdapter]) -> Result<Vec<E
         let args = action.args;
         let mine: Vec<&CustomAdapter> = custom.iter().filter(|c| c.matches_tool(tool)).collect();
         if mine.is_empty() {
-            match adapters::builtin_effects(tool, args, &base)? {
-                // The adapter's list becomes the action's: the call goes first.
-                Some(found) => {
-                    effects = found;
-                    effects.reserve(1);
-                    effects.insert(0, call);
-                }
-                None => effects.push(call),
-            }
+            // The call goes first, the adapter's effects after it.
+            effects.push(call);
+            adapters::builtin_effects(tool, args, &base, &mut effects)?;
             tool_kind = adapters::builtin_kind(tool);
         } else {
             effects.push(call);

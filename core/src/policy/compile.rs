@@ -21,6 +21,7 @@ pub use super::cond::{Cond, Facts, HostList, KindSet, ListCond};
 use super::implied::{
     Merged, agent_rules, approval_rules, conflicts, permission_rules, tier_rules,
 };
+use super::literal_gate::LiteralGate;
 use super::model::{AgentType, PolicyDoc, Rule, RuleMatch};
 use super::node::{Span, Spanned};
 use super::pattern::{NameSet, PathSet};
@@ -80,6 +81,8 @@ struct Bucket {
     by_tier: [Vec<u32>; 5],
     /// Rules with a plain path condition: one glob set over all their patterns.
     path_set: Option<GlobSet>,
+    /// The literal gate in front of `path_set`.
+    path_gate: LiteralGate,
     /// For each glob of `path_set`, its rule.
     path_rules: Vec<u32>,
     /// Everything else, checked one by one (also the path rules, for recursive effects).
@@ -703,53 +706,67 @@ impl CompiledPolicy {
             .and_then(|i| self.rules.get(i))
     }
 
-    /// The rules that may match an effect of `kind` with this `tool` and `path`, by index,
-    /// ascending. Candidates still have to pass [`Cond::check`].
-    pub fn candidates(
+    /// Calls `visit` with the index of each rule that may match `effect` (given the action's
+    /// tool, agent type and tier): every such rule once, in no particular order. Candidates
+    /// still have to pass [`Cond::check`].
+    pub fn for_each_candidate(
         &self,
         effect: &Effect,
         tool: Option<&str>,
         agent_type: Option<&str>,
         tier: Option<Tier>,
-        out: &mut Vec<u32>,
+        mut visit: impl FnMut(u32),
     ) {
-        out.clear();
         let Some(bucket) = self.buckets.get(effect.kind.index()) else {
             return;
         };
-        out.extend_from_slice(&bucket.rest);
+        // INVARIANT: the index puts each rule of a bucket in exactly one of `rest`, `by_tool`,
+        // `by_tool_agent`, `by_agent`, `by_tier` or the path index, and an effect looks up one
+        // tool, one agent type and one tier; so only the path index can name a rule twice.
+        let mut lists: [&[u32]; 5] = [&bucket.rest, &[], &[], &[], &[]];
         if let Some(tool) = effect.tool.as_deref().or(tool) {
             if let Some(list) = bucket.by_tool.get(tool) {
-                out.extend_from_slice(list);
+                lists[1] = list;
             }
             if let Some(agent) = agent_type
                 && let Some(list) = bucket.by_tool_agent.get(tool).and_then(|m| m.get(agent))
             {
-                out.extend_from_slice(list);
+                lists[2] = list;
             }
         }
         if let Some(agent) = agent_type
             && let Some(list) = bucket.by_agent.get(agent)
         {
-            out.extend_from_slice(list);
+            lists[3] = list;
         }
         if let Some(list) = tier.and_then(|t| bucket.by_tier.get(t as usize)) {
-            out.extend_from_slice(list);
+            lists[4] = list;
+        }
+        for list in lists {
+            for &r in list {
+                visit(r);
+            }
         }
         if let Some(path) = &effect.path {
             if effect.recursive {
-                out.extend_from_slice(&bucket.path_rules_all);
-            } else if let Some(set) = &bucket.path_set {
-                let cand = Candidate::new(path.as_str());
-                for g in set.matches_candidate(&cand) {
-                    if let Some(r) = bucket.path_rules.get(g) {
-                        out.push(*r);
-                    }
+                for &r in &bucket.path_rules_all {
+                    visit(r);
+                }
+            } else if let Some(set) = &bucket.path_set
+                && bucket.path_gate.may_match(path)
+            {
+                let mut rules: Vec<u32> = set
+                    .matches_candidate(&Candidate::new(path.as_str()))
+                    .into_iter()
+                    .filter_map(|g| bucket.path_rules.get(g).copied())
+                    .collect();
+                rules.sort_unstable();
+                rules.dedup();
+                for r in rules {
+                    visit(r);
                 }
             }
         }
-        out.sort_unstable();
-        out.dedup();
     }
 
     /// The canonical description of the compiled policy: what its hash covers. Rule order,
@@ -802,15 +819,17 @@ fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
         .iter()
         .map(|_| GlobSetBuilder::new())
         .collect();
+    let mut path_globs: Vec<Vec<String>> = EffectKind::ALL.iter().map(|_| Vec::new()).collect();
     for (i, rule) in rules.iter().enumerate() {
         let Ok(idx) = u32::try_from(i) else { break };
         for kind in EffectKind::ALL {
             if !rule.cond.kinds.contains(kind) {
                 continue;
             }
-            let (Some(bucket), Some(builder)) = (
+            let (Some(bucket), Some(builder), Some(globs)) = (
                 buckets.get_mut(kind.index()),
                 path_builders.get_mut(kind.index()),
+                path_globs.get_mut(kind.index()),
             ) else {
                 continue;
             };
@@ -834,15 +853,16 @@ fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
                     // solely through one of its included patterns, so a rule whose included
                     // patterns all miss cannot match; its exclusions are checked by `Cond`.
                     for t in set.index_texts().unwrap_or_default() {
-                        if let Ok(g) =
-                            globset::GlobBuilder::new(&super::pattern::glob_text_for_index(t))
-                                .literal_separator(true)
-                                .backslash_escape(true)
-                                .empty_alternates(true)
-                                .build()
+                        let glob = super::pattern::glob_text_for_index(t);
+                        if let Ok(g) = globset::GlobBuilder::new(&glob)
+                            .literal_separator(true)
+                            .backslash_escape(true)
+                            .empty_alternates(true)
+                            .build()
                         {
                             builder.add(g);
                             bucket.path_rules.push(idx);
+                            globs.push(glob);
                         }
                     }
                     bucket.path_rules_all.push(idx);
@@ -865,8 +885,9 @@ fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
             }
         }
     }
-    for (bucket, builder) in buckets.iter_mut().zip(path_builders) {
+    for ((bucket, builder), globs) in buckets.iter_mut().zip(path_builders).zip(path_globs) {
         if !bucket.path_rules.is_empty() {
+            bucket.path_gate = LiteralGate::new(globs.iter().map(String::as_str));
             bucket.path_set = builder.build().ok();
             if bucket.path_set.is_none() {
                 // Never drop a rule: fall back to checking them one by one.

@@ -5,6 +5,7 @@ pub mod compile;
 pub mod cond;
 pub mod decode;
 mod implied;
+mod literal_gate;
 pub mod model;
 pub mod node;
 pub mod pattern;

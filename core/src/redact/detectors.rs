@@ -1454,7 +1454,10 @@ pub(super) fn secret_key_kind(key: &str) -> Option<&'static str> {
         Some(h) => h,
         None => std::str::from_utf8(buf.get(..len).unwrap_or_default()).unwrap_or_default(),
     };
-    if norm.contains(AWS_SECRET_KEY_MARK) || norm.ends_with(AWS_SECRET_KEY_SUFFIX) {
+    // A short key cannot hold the mark: skip the substring search (its setup dominates).
+    if (norm.len() >= AWS_SECRET_KEY_MARK.len() && norm.contains(AWS_SECRET_KEY_MARK))
+        || norm.ends_with(AWS_SECRET_KEY_SUFFIX)
+    {
         return Some(AWS_SECRET_KIND);
     }
     SECRET_KEY_SUFFIXES
