@@ -7,7 +7,7 @@
 //! The gate never changes a match: a glob's literal is text every path it matches contains,
 //! and a glob without one opens the gate for every path.
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 /// The gate of one glob set. The default gate is open for every path.
 #[derive(Debug, Clone, Default)]
@@ -28,8 +28,12 @@ impl LiteralGate {
             }
         }
         LiteralGate {
-            // A searcher that cannot be built opens the gate for every path.
-            literals: AhoCorasick::new(literals).ok(),
+            // A searcher that cannot be built opens the gate for every path. Paths are short:
+            // the automaton that is quick to build is quick enough to search them.
+            literals: AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .build(literals)
+                .ok(),
         }
     }
 

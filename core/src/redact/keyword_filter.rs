@@ -5,8 +5,9 @@
 //! keywords costs about a nanosecond and a half per byte; this filter tests each position of the
 //! text once, against a bitmap of hashes of the keywords' first three bytes with letter case
 //! folded away, and only at the rare positions it lets through runs the exact tests: a bitmap
-//! of the two-byte keywords, and a comparison with the longer keywords sharing the position's
-//! first three bytes, found by a hash lookup.
+//! of the two-byte keywords, a bitmap of hashes of the longer keywords' first four bytes, and
+//! a comparison with the longer keywords sharing the position's first three bytes, found by
+//! a hash lookup.
 //!
 //! Matching is ASCII case-insensitive, like the automaton it stands for: keywords are
 //! lowercase and text bytes are lowercased before comparison.
@@ -57,6 +58,11 @@ fn key2(w: u32) -> u16 {
     k
 }
 
+/// A hash of the four bytes of `w` into a bitmap key.
+fn key4(w: u32) -> u16 {
+    (w.wrapping_mul(0x85eb_ca6b) >> 16) as u16
+}
+
 /// A hash of the three bytes at the start of `w` into a bitmap key.
 fn key3(w: u32) -> u16 {
     ((w & 0x00ff_ffff).wrapping_mul(0x9e37_79b1) >> 16) as u16
@@ -71,7 +77,7 @@ fn window(bytes: &[u8]) -> u32 {
     u32::from_le_bytes(w)
 }
 
-/// The keywords, indexed for [`KeywordFilter::any`].
+/// The keywords, indexed for [`KeywordFilter::any`] and [`KeywordFilter::for_each`].
 #[derive(Debug, Clone)]
 pub(super) struct KeywordFilter {
     /// The first test of every position: hashes of the first three bytes of every keyword of
@@ -80,13 +86,23 @@ pub(super) struct KeywordFilter {
     heads: Bits,
     /// Keywords of two bytes, exactly.
     twos: Bits,
-    /// Keywords of three bytes or more, sorted, so that the ones sharing their first three
-    /// bytes are adjacent.
+    /// Hashes of the first four bytes of the longer keywords, lowercase (a three-byte keyword
+    /// with every fourth byte): the cheap test before the comparison.
+    fours: Bits,
+    /// Keywords of two bytes, lowercase, with the indexes of the keywords they are.
+    two_list: Vec<([u8; 2], Vec<usize>)>,
+    /// Keywords of three bytes or more, lowercase, sorted, so that the ones sharing their
+    /// first three bytes are adjacent.
     long: Vec<Vec<u8>>,
+    /// For each keyword of `long`, the indexes of the keywords it is (keywords that differ
+    /// only in case are one here).
+    long_ids: Vec<Vec<usize>>,
     /// The first three bytes of keywords of `long` (little-endian) → where they are.
     by_head: FxHashMap<u32, std::ops::Range<usize>>,
     /// Whether some keyword is a single byte: then any text holding it matches.
     singles: [bool; 256],
+    /// Keywords of one byte, lowercase, with the indexes of the keywords they are.
+    single_list: Vec<(u8, Vec<usize>)>,
     /// Whether `singles` has any byte.
     has_singles: bool,
     /// Whether no keyword exists at all.
@@ -99,44 +115,76 @@ impl Default for KeywordFilter {
     }
 }
 
+/// Adds `id` to the ids of `key` in a short list.
+fn add_id<K: PartialEq>(list: &mut Vec<(K, Vec<usize>)>, key: K, id: usize) {
+    match list.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, ids)) => ids.push(id),
+        None => list.push((key, vec![id])),
+    }
+}
+
 impl KeywordFilter {
-    /// The filter of `keywords` (lowercase; an empty keyword is ignored).
+    /// The filter of `keywords`, matched ASCII case-insensitively; a keyword's index is its
+    /// position in `keywords`. An empty keyword is ignored.
     pub(super) fn new<'k>(keywords: impl IntoIterator<Item = &'k str>) -> KeywordFilter {
         let mut f = KeywordFilter {
             heads: Bits::new(),
             twos: Bits::new(),
+            fours: Bits::new(),
+            two_list: Vec::new(),
             long: Vec::new(),
+            long_ids: Vec::new(),
             by_head: FxHashMap::default(),
             singles: [false; 256],
+            single_list: Vec::new(),
             has_singles: false,
             empty: true,
         };
-        for k in keywords {
+        let mut long: Vec<(Vec<u8>, usize)> = Vec::new();
+        for (id, k) in keywords.into_iter().enumerate() {
             let k: Vec<u8> = k.bytes().map(|b| b.to_ascii_lowercase()).collect();
             let w = window(&k);
-            match k.len() {
-                0 => continue,
-                1 => {
-                    if let Some(s) = k.first().and_then(|a| f.singles.get_mut(usize::from(*a))) {
+            match *k.as_slice() {
+                [] => continue,
+                [a] => {
+                    if let Some(s) = f.singles.get_mut(usize::from(a)) {
                         *s = true;
                         f.has_singles = true;
                     }
+                    add_id(&mut f.single_list, a, id);
                 }
-                2 => {
+                [a, b] => {
                     f.twos.set(key2(w));
                     for third in 0..=255u32 {
                         f.heads.set(key3((w | third << 16) | FOLD));
                     }
+                    add_id(&mut f.two_list, [a, b], id);
+                }
+                [_, _, _] => {
+                    f.heads.set(key3(w | FOLD));
+                    for fourth in 0..=255u32 {
+                        f.fours.set(key4(w | fourth << 24));
+                    }
+                    long.push((k, id));
                 }
                 _ => {
                     f.heads.set(key3(w | FOLD));
-                    f.long.push(k);
+                    f.fours.set(key4(w));
+                    long.push((k, id));
                 }
             }
             f.empty = false;
         }
-        f.long.sort_unstable();
-        f.long.dedup();
+        long.sort_unstable();
+        for (k, id) in long {
+            match (f.long.last(), f.long_ids.last_mut()) {
+                (Some(last), Some(ids)) if *last == k => ids.push(id),
+                _ => {
+                    f.long.push(k);
+                    f.long_ids.push(vec![id]);
+                }
+            }
+        }
         for (i, k) in f.long.iter().enumerate() {
             let range = f.by_head.entry(window(k) & 0x00ff_ffff).or_insert(i..i);
             range.end = i + 1;
@@ -144,20 +192,46 @@ impl KeywordFilter {
         f
     }
 
-    /// Whether any keyword occurs in `text`, ASCII case-insensitively.
-    pub(super) fn any(&self, text: &[u8]) -> bool {
+    /// Calls `found(keyword, start)` for every occurrence of every keyword in `text`, ASCII
+    /// case-insensitively, overlapping ones included, in order of start (the keywords that
+    /// start at one position in no particular order); `keyword` is its index.
+    pub(super) fn for_each(&self, text: &[u8], found: &mut dyn FnMut(usize, usize)) {
         if self.empty {
-            return false;
+            return;
         }
-        if self.has_singles
-            && text
-                .iter()
-                .any(|b| self.singles.get(usize::from(b.to_ascii_lowercase())) == Some(&true))
-        {
-            return true;
+        if self.has_singles {
+            // Every position in turn, so that single bytes come in order too.
+            for at in 0..text.len() {
+                let w = window(text.get(at..).unwrap_or_default());
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    reason = "the low byte of the window is the byte at `at`"
+                )]
+                let byte = (w as u8).to_ascii_lowercase();
+                if self.singles.get(usize::from(byte)) == Some(&true) {
+                    for (_, ids) in self.single_list.iter().filter(|(b, _)| *b == byte) {
+                        ids.iter().for_each(|id| found(*id, at));
+                    }
+                }
+                if self.heads.get(key3(w | FOLD)) {
+                    self.report_at(text, at, w, found);
+                }
+            }
+            return;
         }
-        // Four positions at a time from one eight-byte load, their first tests combined into
-        // one branch; then the last positions from a zero-padded copy of the rest.
+        self.scan(text, |at, w| {
+            self.report_at(text, at, w, found);
+            false
+        });
+    }
+
+    /// Calls `visit(at, w)` at each position of `text`, in order, whose window `w` (its first
+    /// four bytes, little-endian, zero-padded past the end) passes the first test, until
+    /// `visit` returns `true`; returns whether it did. Four positions at a time from one
+    /// eight-byte load, their first tests combined into one branch (most blocks start no
+    /// keyword); then the last positions from a zero-padded copy of the rest.
+    #[inline(always)]
+    fn scan(&self, text: &[u8], mut visit: impl FnMut(usize, u32) -> bool) -> bool {
         let mut at = 0;
         for _ in text.chunks_exact(4) {
             let Some(x) = text
@@ -178,7 +252,9 @@ impl KeywordFilter {
                 (x >> 24) as u32,
             ];
             if w.iter().any(|w| self.heads.get(key3(w | FOLD)))
-                && (0..4).zip(w).any(|(k, w)| self.hit(text, at + k, w))
+                && (0..4)
+                    .zip(w)
+                    .any(|(k, w)| self.heads.get(key3(w | FOLD)) && visit(at + k, w))
             {
                 return true;
             }
@@ -189,19 +265,60 @@ impl KeywordFilter {
             *d = *s;
         }
         (at..text.len()).zip(rest.windows(4)).any(|(at, w)| {
-            self.hit(
-                text,
-                at,
-                <[u8; 4]>::try_from(w).map_or(0, u32::from_le_bytes),
-            )
+            let w = <[u8; 4]>::try_from(w).map_or(0, u32::from_le_bytes);
+            self.heads.get(key3(w | FOLD)) && visit(at, w)
         })
     }
 
-    /// Whether a keyword starts at `text[at..]`, whose first four bytes (zero-padded) are the
-    /// little-endian `w`: the first test, then the exact ones where it passes.
-    #[inline(always)]
-    fn hit(&self, text: &[u8], at: usize, w: u32) -> bool {
-        self.heads.get(key3(w | FOLD)) && self.starts_at(text, at, w)
+    /// Reports every keyword of two bytes or more starting at `text[at..]`, whose first four
+    /// bytes (zero-padded) are `w`.
+    #[inline(never)]
+    fn report_at(&self, text: &[u8], at: usize, w: u32, found: &mut dyn FnMut(usize, usize)) {
+        let w = u32::from_le_bytes(w.to_le_bytes().map(|b| b.to_ascii_lowercase()));
+        if self.twos.get(key2(w)) && text.get(at..at + 2).is_some() {
+            for (_, ids) in self
+                .two_list
+                .iter()
+                .filter(|(k, _)| u16::from_le_bytes(*k) == key2(w))
+            {
+                ids.iter().for_each(|id| found(*id, at));
+            }
+        }
+        if !self.fours.get(key4(w)) {
+            return;
+        }
+        let Some(rest) = text.get(at..) else {
+            return;
+        };
+        let Some(range) = self.by_head.get(&(w & 0x00ff_ffff)) else {
+            return;
+        };
+        let (Some(long), Some(ids)) = (
+            self.long.get(range.clone()),
+            self.long_ids.get(range.clone()),
+        ) else {
+            return;
+        };
+        for (k, ids) in long.iter().zip(ids) {
+            if starts_with_lowercase(rest, k) {
+                ids.iter().for_each(|id| found(*id, at));
+            }
+        }
+    }
+
+    /// Whether any keyword occurs in `text`, ASCII case-insensitively.
+    pub(super) fn any(&self, text: &[u8]) -> bool {
+        if self.empty {
+            return false;
+        }
+        if self.has_singles
+            && text
+                .iter()
+                .any(|b| self.singles.get(usize::from(b.to_ascii_lowercase())) == Some(&true))
+        {
+            return true;
+        }
+        self.scan(text, |at, w| self.starts_at(text, at, w))
     }
 
     /// Whether a keyword of two bytes or more starts at `text[at..]`, whose first four bytes
@@ -209,7 +326,8 @@ impl KeywordFilter {
     #[inline(never)]
     fn starts_at(&self, text: &[u8], at: usize, w: u32) -> bool {
         let w = u32::from_le_bytes(w.to_le_bytes().map(|b| b.to_ascii_lowercase()));
-        (self.twos.get(key2(w)) && text.get(at..at + 2).is_some()) || self.long_at(text, at, w)
+        (self.twos.get(key2(w)) && text.get(at..at + 2).is_some())
+            || (self.fours.get(key4(w)) && self.long_at(text, at, w))
     }
 
     /// Whether a keyword of three bytes or more starts at `text[start..]`, whose first four
@@ -225,14 +343,17 @@ impl KeywordFilter {
             .get(range.clone())
             .unwrap_or_default()
             .iter()
-            .any(|k| {
-                rest.len() >= k.len()
-                    && rest
-                        .iter()
-                        .zip(k.iter())
-                        .all(|(t, k)| t.to_ascii_lowercase() == *k)
-            })
+            .any(|k| starts_with_lowercase(rest, k))
     }
+}
+
+/// Whether `text` starts with `keyword` (lowercase), ASCII case ignored.
+fn starts_with_lowercase(text: &[u8], keyword: &[u8]) -> bool {
+    text.len() >= keyword.len()
+        && text
+            .iter()
+            .zip(keyword)
+            .all(|(t, k)| t.to_ascii_lowercase() == *k)
 }
 
 #[cfg(test)]
@@ -318,6 +439,30 @@ mod tests {
             let f = KeywordFilter::new(refs.iter().copied());
             let want = reference(&refs, &text);
             prop_assert_eq!(f.any(text.as_bytes()), want);
+        }
+
+        /// On any text, `for_each` reports exactly the automaton's overlapping matches (each
+        /// keyword by its index, keywords that differ only in case each), in order of start.
+        #[test]
+        fn for_each_reports_the_automatons_matches(
+            keywords in prop::collection::vec("[a-dA-D_~^@`\u{e9}]{1,5}", 1..12),
+            text in "[a-eA-E_~^@` \u{7f}\u{e9}]{0,40}",
+        ) {
+            let ac: AhoCorasick = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .build(&keywords)
+                .unwrap();
+            let mut want: Vec<(usize, usize)> = ac
+                .find_overlapping_iter(&text)
+                .map(|m| (m.start(), m.pattern().as_usize()))
+                .collect();
+            let f = KeywordFilter::new(keywords.iter().map(String::as_str));
+            let mut found = Vec::new();
+            f.for_each(text.as_bytes(), &mut |k, start| found.push((start, k)));
+            prop_assert!(found.windows(2).all(|w| w[0].0 <= w[1].0));
+            found.sort_unstable();
+            want.sort_unstable();
+            prop_assert_eq!(found, want);
         }
     }
 }

