@@ -318,32 +318,11 @@ impl KeywordFilter {
         {
             return true;
         }
-        self.scan(text, |at, w| self.starts_at(text, at, w))
-    }
-
-    /// Whether a keyword of two bytes or more starts at `text[at..]`, whose first four bytes
-    /// (zero-padded) are `w`: the exact tests.
-    #[inline(never)]
-    fn starts_at(&self, text: &[u8], at: usize, w: u32) -> bool {
-        let w = u32::from_le_bytes(w.to_le_bytes().map(|b| b.to_ascii_lowercase()));
-        (self.twos.get(key2(w)) && text.get(at..at + 2).is_some())
-            || (self.fours.get(key4(w)) && self.long_at(text, at, w))
-    }
-
-    /// Whether a keyword of three bytes or more starts at `text[start..]`, whose first four
-    /// bytes (lowercased, zero-padded) are `w`.
-    fn long_at(&self, text: &[u8], start: usize, w: u32) -> bool {
-        let Some(rest) = text.get(start..) else {
-            return false;
-        };
-        let Some(range) = self.by_head.get(&(w & 0x00ff_ffff)) else {
-            return false;
-        };
-        self.long
-            .get(range.clone())
-            .unwrap_or_default()
-            .iter()
-            .any(|k| starts_with_lowercase(rest, k))
+        self.scan(text, |at, w| {
+            let mut found = false;
+            self.report_at(text, at, w, &mut |_, _| found = true);
+            found
+        })
     }
 }
 
