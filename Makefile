@@ -25,9 +25,10 @@ SESSION := examples/session.jsonl
 .PHONY: test toolchain fmt-check clippy fuzz-smoke cli-smoke map-order golden-ids unit-tests build bench fuzz wasm-check \
 	python node wasm component surfaces parity-cli plugins
 
-# Gzipped size limit of the browser module, KiB. The goal is 500; today's module is about
-# 677 (core's URL, regex and glob engines, sessions): the limit catches growth while that is worked on.
-WASM_BUDGET_KB ?= 700
+# Gzipped size limit of the browser module (pkg-web), KiB. The goal is 500 kB; today's module is
+# about 599 KiB (core's URL, regex and glob engines, sessions): the limit catches growth while
+# that is worked on.
+WASM_BUDGET_KB ?= 610
 
 # Each surface's test log, read by the closing summary.
 LOGS := $(CARGO_TARGET_DIR)/test-logs

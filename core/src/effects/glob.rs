@@ -80,7 +80,7 @@ pub fn sample_names(glob: &str) -> Vec<String> {
         }
     }
     out.retain(|s| !s.is_empty() && !s.contains('/'));
-    out.sort();
+    out.sort_unstable();
     out.dedup();
     out
 }

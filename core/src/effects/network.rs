@@ -1,9 +1,19 @@
 //! URLs, hosts, IP literals and CIDRs; cloud metadata endpoints.
 //!
 //! URLs are parsed with the WHATWG parser of the `url` crate, which normalises hosts the way
-//! browsers and most HTTP clients do: lowercase, IDNA to punycode, and IPv4 addresses written in
-//! decimal, hex or octal (`http://0xA9FEA9FE/` is `169.254.169.254`). Host patterns compare
-//! against these normalised hosts, so spelling an address differently does not dodge a rule.
+//! browsers and most HTTP clients do: lowercase, percent-escapes decoded, and IPv4 addresses
+//! written in decimal, hex or octal (`http://0xA9FEA9FE/` is `169.254.169.254`). Host patterns
+//! compare against these normalised hosts, so spelling an address differently does not dodge a
+//! rule.
+//!
+//! Host names are ASCII. A host with other characters (`bücher.example`, fullwidth
+//! `ｅｘａｍｐｌｅ.com`, or their percent-escapes) is refused, never mapped: an international name
+//! is written in its punycode form (`xn--bcher-kva.example`), which is what DNS sees. Refusing
+//! closes the homograph and mapping tricks outright (a look-alike host cannot pass for another,
+//! a fullwidth spelling cannot slip past a rule on the ASCII name), and it keeps the Unicode
+//! tables of IDNA out of the engine, the browser build among them. The `idna_adapter` crate is
+//! pinned to its no-tables release for this; its limits never apply, because no non-ASCII host
+//! reaches it (see [`host_is_ascii`]).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -72,7 +82,7 @@ fn light_host(host: &str) -> String {
 /// dotted decimal. `None` when the text is not a valid host.
 pub fn normalize_host(raw: &str) -> Option<String> {
     let h = light_host(raw);
-    if h.is_empty() {
+    if h.is_empty() || !ascii_host(&h) {
         return None;
     }
     if let Ok(v6) = h.parse::<Ipv6Addr>() {
@@ -165,21 +175,79 @@ fn has_scheme(text: &str) -> bool {
             || OPAQUE_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()))
 }
 
+/// The error for a host name that is not ASCII.
+const NON_ASCII_HOST: &str =
+    "the host is not ASCII: write an international name in its punycode form (xn--...)";
+
+/// Whether the host of a URL with a scheme is ASCII, percent-escapes decoded. The host is
+/// found the way the WHATWG parser finds it: after `scheme:` and, for the special schemes
+/// (`http`, `https`, `ws`, `wss`, `ftp`), any run of `/` and `\\`; for `file`, exactly two of
+/// them; for other schemes, `//`. It ends at the first `/`, `\\`, `?` or `#` and starts after
+/// the last `@`. Any port goes with it, which only refuses URLs the parser refuses too.
+// INVARIANT: every URL handed to `Url::parse` passed this test, so no non-ASCII host reaches
+// IDNA (whose pinned no-tables back end would turn it into an error anyway).
+fn host_is_ascii(url: &str) -> bool {
+    let Some((scheme, rest)) = url.split_once(':') else {
+        return true;
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    let after_slashes = match scheme.as_str() {
+        "http" | "https" | "ws" | "wss" | "ftp" => Some(rest.trim_start_matches(['/', '\\'])),
+        "file" => match rest.as_bytes() {
+            [b'/' | b'\\', b'/' | b'\\', ..] => rest.get(2..),
+            _ => None,
+        },
+        _ => rest.strip_prefix("//"),
+    };
+    let Some(rest) = after_slashes else {
+        return true;
+    };
+    let authority = rest.split(['/', '\\', '?', '#']).next().unwrap_or(rest);
+    ascii_host(authority.rsplit('@').next().unwrap_or(authority))
+}
+
+/// Whether a host's text is ASCII once its percent-escapes are decoded: no other characters,
+/// and no escape of a byte from 0x80 up.
+// INVARIANT: `Host::parse` and `Url::parse` only ever see hosts that pass this test.
+fn ascii_host(host: &str) -> bool {
+    let bytes = host.as_bytes();
+    host.is_ascii()
+        && !bytes.iter().enumerate().any(|(i, &b)| {
+            b == b'%'
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|&d| matches!(d, b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'))
+        })
+}
+
+/// A URL as the WHATWG parser reads it: leading and trailing C0 controls and spaces trimmed,
+/// and every tab and newline removed, so the host test looks at the same host.
+fn url_text(raw: &str) -> String {
+    raw.trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect()
+}
+
 /// Parses a URL. A URL without a scheme (`example.com/x`, `localhost:8080`) is taken as
 /// `http://` the way curl does. The error is a fixed description, never the URL itself.
 pub fn parse_url(raw: &str) -> Result<ParsedUrl, String> {
-    let text = raw.trim();
+    let cleaned = url_text(raw);
+    let text = cleaned.as_str();
     if text.is_empty() {
         return Err("the url is empty".to_owned());
     }
-    let parsed = if has_scheme(text) {
-        Url::parse(text)
-    } else if let Some(rest) = text.strip_prefix("//") {
-        Url::parse(&format!("http://{rest}"))
+    let with_scheme;
+    let text = if has_scheme(text) {
+        text
     } else {
-        Url::parse(&format!("http://{text}"))
+        with_scheme = format!("http://{}", text.strip_prefix("//").unwrap_or(text));
+        &with_scheme
+    };
+    if !host_is_ascii(text) {
+        return Err(NON_ASCII_HOST.to_owned());
     }
-    .map_err(|e| e.to_string())?;
+    let parsed = Url::parse(text).map_err(|e| e.to_string())?;
     let host = match parsed.host() {
         Some(Host::Domain(d)) => Some(normalize_host(d).ok_or("the url has an invalid host")?),
         Some(Host::Ipv4(v4)) => Some(v4.to_string()),
@@ -248,6 +316,9 @@ pub fn parse_host_port(raw: &str) -> Result<(String, Option<u16>), String> {
     } else {
         (text, None)
     };
+    if !ascii_host(host) {
+        return Err(NON_ASCII_HOST.to_owned());
+    }
     let host = normalize_host(host).ok_or("the host is not a valid host name or address")?;
     Ok((host, port))
 }
@@ -423,6 +494,9 @@ impl HostPattern {
             return Ok(HostMatcher::Cidr(net, len));
         }
         let bare = light_host(t);
+        if !ascii_host(&bare) {
+            return Err(format!("'{t}': {NON_ASCII_HOST}"));
+        }
         if let Ok(ip) = bare.parse::<IpAddr>() {
             return Ok(HostMatcher::Ip(canonical_ip(ip)));
         }
@@ -571,8 +645,70 @@ mod tests {
         let e = fx("http://[2001:DB8::1]:8443/");
         assert_eq!(e.host.as_deref(), Some("2001:db8::1"));
         assert_eq!(e.port, Some(8443));
-        let e = fx("https://bücher.example/");
+        let e = fx("https://XN--BCHER-KVA.example/");
         assert_eq!(e.host.as_deref(), Some("xn--bcher-kva.example"));
+        let e = fx("http://%65xample.com/");
+        assert_eq!(e.host.as_deref(), Some("example.com"));
+    }
+
+    #[test]
+    fn non_ascii_hosts_are_refused_with_the_punycode_hint() {
+        for raw in [
+            "https://bücher.example/",
+            "https://Bücher.example/",
+            "https://ｅｘａｍｐｌｅ.com/",
+            "http://b%C3%BCcher.example/",
+            "http://B%c3%bccher.example/",
+            "http:////Bü.example/x",
+            "http:///\\Bü.example/x",
+            "https://user@Bü.example:8443/",
+            "bücher.example/path",
+            "//bücher.example/path",
+            "FILE://Bü/x",
+            // The parser drops tabs and newlines and trims controls: so does the host test.
+            "http:\t//Bü.example/",
+            "\u{1}HTTP://Bü.example/",
+            "ht\ntp://Bü.example/",
+        ] {
+            assert_eq!(
+                parse_url(raw).map(|u| u.host),
+                Err(NON_ASCII_HOST.to_owned()),
+                "{raw:?}"
+            );
+        }
+        // Only the host must be ASCII: paths, queries, fragments and user info may be anything.
+        assert_eq!(
+            parse_url("file:///home/ü/x").map(|u| u.file_path),
+            Ok(Some("/home/ü/x".to_owned()))
+        );
+        assert_eq!(parse_url("file:///ü").map(|u| u.host), Ok(None));
+        assert_eq!(parse_url("mailto:ü@example.com").map(|u| u.host), Ok(None));
+        for (raw, host) in [
+            ("https://de.wikipedia.org/wiki/Bücher", "de.wikipedia.org"),
+            ("https://example.com/?q=ü#ü", "example.com"),
+            ("https://ü:p@example.com/", "example.com"),
+            ("https://example.com\\Bü", "example.com"),
+        ] {
+            assert_eq!(
+                parse_url(raw).map(|u| u.host),
+                Ok(Some(host.to_owned())),
+                "{raw}"
+            );
+        }
+        assert_eq!(
+            parse_host_port("bücher.example"),
+            Err(NON_ASCII_HOST.to_owned())
+        );
+        assert_eq!(
+            parse_host_port("%42%C3%BC.example"),
+            Err(NON_ASCII_HOST.to_owned())
+        );
+        assert!(!is_metadata_host("%42%C3%BC.example"));
+        assert!(HostPattern::parse("%42%C3%BC.example").is_err());
+        assert_eq!(
+            parse_host_port("BÜCHER.example:443"),
+            Err(NON_ASCII_HOST.to_owned())
+        );
     }
 
     #[test]
@@ -703,11 +839,17 @@ mod tests {
         );
         assert!(HostPattern::parse("").is_err());
         assert!(HostPattern::parse("a b.com").is_err());
+        assert!(
+            HostPattern::parse("*.bücher.example")
+                .unwrap_err()
+                .contains("punycode")
+        );
+        assert!(HostPattern::parse("*.xn--bcher-kva.example").is_ok());
     }
 
     proptest::proptest! {
         #[test]
-        fn url_and_host_parsing_never_panics(text in "[a-zA-Z0-9:/\\[\\]@%.*?#-]{0,40}") {
+        fn url_and_host_parsing_never_panics(text in "[a-zA-Z0-9:/\\\\\\[\\]@%.*?#üÜｅ\t-]{0,40}") {
             let _ = parse_url(&text);
             let _ = parse_host_port(&text);
             let _ = is_metadata_host(&text);

@@ -160,7 +160,7 @@ fn glob_witnesses(rules: &[CompiledRule]) -> Vec<Vec<(String, String)>> {
                 })
                 .flatten()
                 .collect();
-            out.sort();
+            out.sort_unstable();
             out.dedup();
             out
         })
@@ -623,7 +623,7 @@ impl CompiledPolicy {
         if let Some(err) = Error::from_list(std::mem::take(&mut sink.errors)) {
             return Err(err);
         }
-        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        rules.sort_unstable_by(|a, b| a.id.cmp(&b.id));
         // INVARIANT: rule ids are unique: user ids are checked above and may not use the
         // reserved prefixes of implied rules; implied ids are built unique per section.
         if let Some(w) = rules

@@ -241,7 +241,7 @@ impl Cond {
             ListCond::NotIn(v) => json!({"not_in": v}),
         };
         let sorted = |mut v: Vec<String>| {
-            v.sort();
+            v.sort_unstable();
             v
         };
         if let Some(c) = &self.path {
@@ -296,7 +296,7 @@ impl Cond {
         }
         if !self.tier.is_empty() {
             let mut t = self.tier.clone();
-            t.sort();
+            t.sort_unstable();
             put("tier", json!(t));
         }
         if let Some(b) = &self.branch {
@@ -360,7 +360,7 @@ impl HostList {
             .map(|(_, p)| p.as_str().to_owned())
             .chain(self.exclude.iter().map(|(_, p)| format!("!{}", p.as_str())))
             .collect();
-        out.sort();
+        out.sort_unstable();
         out
     }
 

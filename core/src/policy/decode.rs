@@ -585,13 +585,12 @@ impl Decoder<'_> {
 
     fn version(&mut self, node: &Node) -> Option<Spanned<String>> {
         let given = match &node.value {
-            NodeValue::Str(s) => s.clone(),
-            NodeValue::Int(i) => i.to_string(),
-            NodeValue::Float(f) => f.to_string(),
-            NodeValue::Bool(b) => b.to_string(),
             NodeValue::Null | NodeValue::Seq(_) | NodeValue::Map(_) => {
                 self.bad_type("version", "a string", node);
                 return None;
+            }
+            NodeValue::Str(_) | NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Bool(_) => {
+                node.scalar_text()
             }
         };
         let supported = match &node.value {

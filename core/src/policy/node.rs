@@ -82,12 +82,15 @@ impl Node {
                 .unwrap_or(Value::Null),
             NodeValue::Str(s) => Value::String(s.clone()),
             NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
-            NodeValue::Map(entries) => Value::Object(
-                entries
-                    .iter()
-                    .map(|(k, v)| (k.scalar_text(), v.to_json()))
-                    .collect(),
-            ),
+            NodeValue::Map(entries) => {
+                // Inserted one by one rather than collected: the same map (a later duplicate
+                // key wins either way), without `BTreeMap::from_iter`'s own sort in the build.
+                let mut map = serde_json::Map::new();
+                for (k, v) in entries {
+                    map.insert(k.scalar_text(), v.to_json());
+                }
+                Value::Object(map)
+            }
         }
     }
 
@@ -98,7 +101,22 @@ impl Node {
             NodeValue::Null => "null".to_owned(),
             NodeValue::Bool(b) => b.to_string(),
             NodeValue::Int(i) => i.to_string(),
-            NodeValue::Float(f) => f.to_string(),
+            // serde_json's float text (shortest round trip, `1.0`, `1e20`), as the JSON form of
+            // the policy writes it; `f64`'s own `Display` would add its own formatter (and
+            // 14 KB to the browser build) for the same purpose.
+            NodeValue::Float(f) => serde_json::Number::from_f64(*f).map_or_else(
+                || {
+                    let text = if f.is_nan() {
+                        "NaN"
+                    } else if f.is_sign_negative() {
+                        "-inf"
+                    } else {
+                        "inf"
+                    };
+                    text.to_owned()
+                },
+                |n| n.to_string(),
+            ),
             NodeValue::Seq(_) | NodeValue::Map(_) => String::new(),
         }
     }

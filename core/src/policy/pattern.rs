@@ -215,7 +215,7 @@ impl PathSet {
             .map(|g| g.text.clone())
             .chain(self.exclude.iter().map(|g| format!("!{}", g.text)))
             .collect();
-        out.sort();
+        out.sort_unstable();
         out
     }
 
@@ -417,7 +417,7 @@ impl NameSet {
             .map(|(_, t)| t.clone())
             .chain(self.exclude_texts.iter().map(|(_, t)| format!("!{t}")))
             .collect();
-        out.sort();
+        out.sort_unstable();
         out
     }
 

@@ -1029,7 +1029,7 @@ impl Walk<'_> {
             .filter_map(|n| map.get(*n).and_then(Value::as_str))
             .find_map(detectors::secret_key_kind);
         let mut keys: Vec<&String> = map.keys().collect();
-        keys.sort();
+        keys.sort_unstable();
         let len = self.path.len();
         let mut out = Map::new();
         for key in keys {
@@ -1124,7 +1124,7 @@ impl FoundSecrets {
     /// Builds the set from `(secret, marker)` pairs.
     fn new(mut pairs: Vec<(String, String)>) -> FoundSecrets {
         pairs.retain(|(s, _)| s.len() >= MIN_SCRUB_LEN);
-        pairs.sort();
+        pairs.sort_unstable();
         pairs.dedup_by(|a, b| a.0 == b.0);
         if pairs.is_empty() {
             return FoundSecrets::default();
