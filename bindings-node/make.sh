@@ -72,7 +72,18 @@ bench() {
     local dir="$scratch/fixtures"
     say "writing the benchmark fixtures (the Cedar comparison crate builds once, slowly)"
     (cd "$root" && "$CARGO" run -q --release -p agent-policy-bench-cedar --bin bench-fixtures -- "$dir")
-    (cd "$here" && node bench.mjs "$dir")
+    # Node 20's V8 now and then dies in its deoptimiser (a fatal "unreachable code") while it
+    # runs cedar-wasm's calls: a run killed by a signal is run again, up to three times.
+    local attempt status
+    for attempt in 1 2 3; do
+        status=0
+        (cd "$here" && node bench.mjs "$dir") || status=$?
+        if [ "$status" -lt 128 ]; then
+            return "$status"
+        fi
+        say "bench: node was killed by signal $((status - 128)) (run $attempt of 3)"
+    done
+    return 1
 }
 
 case "${1:-}" in

@@ -30,6 +30,14 @@ export declare class NativeEngine {
    */
   evaluate(action: string | object, now?: string | null, sequence?: number | null, grants?: string | object | null, bypasses?: string | object | null): string
   /**
+   * `evaluate` as a plain function bound to this engine: the same arguments, conversions
+   * and result. A method call pays the generated receiver glue every time (`this` unwrapped
+   * and checked, the borrow of the engine registered and released), a large share of what
+   * crossing into Rust and back costs; the function holds its own reference to the compiled
+   * policy instead, dropped when the function is garbage-collected.
+   */
+  evaluator(): (action: string | object, now?: string | null, sequence?: number | null, grants?: string | object | null, bypasses?: string | object | null) => string
+  /**
    * Evaluates an action in a session: `session` is the state a previous call returned
    * (JSON text or a value; null for a new session). The canonical
    * `{"decision": ..., "session": <the state after>}`.

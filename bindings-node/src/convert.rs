@@ -6,7 +6,7 @@
 //! Node API layer quote values, so they are never shown).
 
 use agent_policy_core::{Error, ErrorCode, SourceFormat};
-use napi::bindgen_prelude::{Array, FromNapiValue, JsObjectValue, Object, Unknown};
+use napi::bindgen_prelude::{Array, FromNapiValue, JsObjectValue, Object, Unknown, Utf16String};
 use napi::{JsValue, ValueType};
 
 /// Where the origin defaults to when the caller names none.
@@ -95,6 +95,31 @@ fn read<T: FromNapiValue>(value: Unknown<'_>) -> Result<T, Error> {
     T::from_unknown(value).map_err(|e| node_failure(&e))
 }
 
+/// A string's text. V8 holds a string as Latin-1 or UTF-16, and its UTF-8 encoder measures the
+/// text in a pass of its own before writing it; copying the UTF-16 code units out and encoding
+/// them here is cheaper, most of all for ASCII, which JSON text nearly always is. A lone
+/// surrogate becomes U+FFFD, as in V8's encoder.
+fn text(value: Unknown<'_>) -> Result<String, Error> {
+    let units: Utf16String = read(value)?;
+    // All the units or'ed together, rather than `all`, whose early exit keeps the compiler from
+    // checking many units at once.
+    if units.iter().fold(0, |seen, &unit| seen | unit) < 0x80 {
+        #[expect(
+            clippy::cast_possible_truncation,
+            reason = "every unit is below 0x80, so it fits a byte"
+        )]
+        let bytes: Vec<u8> = units.iter().map(|&unit| unit as u8).collect();
+        String::from_utf8(bytes).map_err(|_| {
+            node_failure(&napi::Error::new(
+                napi::Status::StringExpected,
+                "a string read as ASCII is not UTF-8",
+            ))
+        })
+    } else {
+        Ok(String::from_utf16_lossy(&units))
+    }
+}
+
 /// A string, or `None` when `value` is absent, `undefined` or `null`; anything else is an
 /// error with `code` saying `what` must be a string.
 fn optional_string(
@@ -107,7 +132,7 @@ fn optional_string(
     };
     match type_of(&value)? {
         ValueType::Undefined | ValueType::Null => Ok(None),
-        ValueType::String => read(value).map(Some),
+        ValueType::String => text(value).map(Some),
         other => Err(Error::new(
             code,
             format!("{what} must be a string, not {}", type_name(other)),
@@ -255,12 +280,8 @@ pub fn path(value: Unknown<'_>) -> Result<String, Error> {
 /// numbers, booleans, null). `what` names it in messages (`the action`).
 pub fn json_input(value: Unknown<'_>, what: &str) -> Result<JsonInput, Error> {
     match type_of(&value)? {
-        ValueType::String => read(value).map(JsonInput::Text),
-        ValueType::Undefined => Err(Error::new(
-            ErrorCode::ActionSyntax,
-            format!("{what} is missing"),
-        )
-        .with_help("pass an object, or its JSON text")),
+        ValueType::String => text(value).map(JsonInput::Text),
+        ValueType::Undefined => Err(missing_json(what)),
         _ => serde_json::Value::from_unknown(value)
             .map(JsonInput::Value)
             .map_err(|_| {
@@ -276,17 +297,26 @@ pub fn json_input(value: Unknown<'_>, what: &str) -> Result<JsonInput, Error> {
     }
 }
 
-/// The arguments of `evaluate`: the action, `now` (a string, or absent for the clock),
-/// `sequence` (a whole number, 0 when absent), and the grants and bypass records (JSON text or
-/// values; absent: none).
+/// The error for a required JSON value that is `undefined` or left out.
+fn missing_json(what: &str) -> Error {
+    Error::new(ErrorCode::ActionSyntax, format!("{what} is missing"))
+        .with_help("pass an object, or its JSON text")
+}
+
+/// The arguments of `evaluate`: the action (required), `now` (a string, or absent for the
+/// clock), `sequence` (a whole number, 0 when absent), and the grants and bypass records (JSON
+/// text or values; absent: none).
 pub fn evaluate_args(
-    action: Unknown<'_>,
+    action: Option<Unknown<'_>>,
     now: Option<Unknown<'_>>,
     sequence: Option<Unknown<'_>>,
     grants: Option<Unknown<'_>>,
     bypasses: Option<Unknown<'_>>,
 ) -> Result<EvaluateArgs, Error> {
-    let action = json_input(action, "the action")?;
+    let action = match action {
+        Some(action) => json_input(action, "the action")?,
+        None => return Err(missing_json("the action")),
+    };
     let now = optional_string(now, ErrorCode::BadTimestamp, "option 'now'")?;
     Ok(EvaluateArgs {
         action,
@@ -307,7 +337,7 @@ pub fn session_args(
     grants: Option<Unknown<'_>>,
     bypasses: Option<Unknown<'_>>,
 ) -> Result<EvaluateArgs, Error> {
-    let mut args = evaluate_args(action, now, None, grants, bypasses)?;
+    let mut args = evaluate_args(Some(action), now, None, grants, bypasses)?;
     args.session = Some(optional_json(session, "the session state")?);
     Ok(args)
 }

@@ -25,7 +25,7 @@ use agent_policy_core::{Engine, Outcome, PolicySource, Request};
 use agent_policy_host::host_config::configure;
 use agent_policy_host::plugins::PluginSet;
 use agent_policy_host::{HostError, ffi};
-use napi::bindgen_prelude::{AsyncTask, Unknown};
+use napi::bindgen_prelude::{AsyncTask, Function, Unknown};
 use napi::{Env, Status, Task};
 use napi_derive::napi;
 
@@ -75,6 +75,20 @@ fn decide(
             let decision = plugins.evaluate(engine, &request, Some(&mut *state))?;
             session_output(&decision, state)
         }
+    })
+}
+
+/// `evaluate` (the method and the bound function alike): `[action, now, sequence, grants,
+/// bypasses]` as given (`None`: left out) to the canonical decision JSON.
+fn evaluate(
+    engine: &Engine,
+    plugins: &PluginSet,
+    [action, now, sequence, grants, bypasses]: [Option<Unknown<'_>>; 5],
+) -> napi::Result<String> {
+    entry(|| {
+        let args = convert::evaluate_args(action, now, sequence, grants, bypasses)?;
+        let now = ffi::now_or_clock(args.now.as_deref());
+        decide(engine, plugins, &args, &now)
     })
 }
 
@@ -155,10 +169,38 @@ impl NativeEngine {
         grants: Option<Unknown<'_>>,
         bypasses: Option<Unknown<'_>>,
     ) -> napi::Result<String> {
-        entry(|| {
-            let args = convert::evaluate_args(action, now, sequence, grants, bypasses)?;
-            let now = ffi::now_or_clock(args.now.as_deref());
-            decide(&self.engine, &self.plugins, &args, &now)
+        evaluate(
+            &self.engine,
+            &self.plugins,
+            [Some(action), now, sequence, grants, bypasses],
+        )
+    }
+
+    /// `evaluate` as a plain function bound to this engine: the same arguments, conversions
+    /// and result. A method call pays the generated receiver glue every time (`this` unwrapped
+    /// and checked, the borrow of the engine registered and released), a large share of what
+    /// crossing into Rust and back costs; the function holds its own reference to the compiled
+    /// policy instead, dropped when the function is garbage-collected.
+    #[napi(
+        ts_return_type = "(action: string | object, now?: string | null, sequence?: number | null, grants?: string | object | null, bypasses?: string | object | null) => string"
+    )]
+    pub fn evaluator<'env>(
+        &self,
+        env: &'env Env,
+    ) -> napi::Result<Function<'env, Unknown<'env>, String>> {
+        let engine = Arc::clone(&self.engine);
+        let plugins = Arc::clone(&self.plugins);
+        env.create_function_from_closure("evaluate", move |call| {
+            // An argument left out is `None`, as an absent optional argument of a method is.
+            // Reading one as `Unknown` only wraps it: it cannot fail.
+            let arg = |i: usize| {
+                if i < call.length() {
+                    call.get::<Unknown<'_>>(i).ok()
+                } else {
+                    None
+                }
+            };
+            evaluate(&engine, &plugins, [arg(0), arg(1), arg(2), arg(3), arg(4)])
         })
     }
 
@@ -198,7 +240,7 @@ impl NativeEngine {
         bypasses: Option<Unknown<'_>>,
     ) -> napi::Result<AsyncTask<EvaluateTask>> {
         entry(|| {
-            let args = convert::evaluate_args(action, now, sequence, grants, bypasses)?;
+            let args = convert::evaluate_args(Some(action), now, sequence, grants, bypasses)?;
             let now = ffi::now_or_clock(args.now.as_deref());
             Ok(AsyncTask::new(EvaluateTask {
                 engine: Arc::clone(&self.engine),

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { test } from 'node:test'
@@ -41,6 +42,31 @@ test('evaluate is exactly the parsed canonical JSON, and an object and its text 
     'policy_hash',
   ])
   assert.ok(json.includes('"redacted_action":{"agent":{"id":"a1","type":"coding-agent"},"args"'))
+})
+
+test('text beyond ASCII reaches the engine as UTF-8, a lone surrogate as U+FFFD', () => {
+  const engine = new Engine(POLICY)
+  const action = { tool: 'read_file', args: { path: 'docs/café/𝄞 notes.md' } }
+  const json = engine.evaluateJson(action, { now: NOW })
+  assert.equal(engine.evaluateJson(JSON.stringify(action), { now: NOW }), json)
+  assert.deepEqual(engine.evaluate(action, { now: NOW }).redacted_action, action)
+  // JSON.stringify escapes a lone surrogate; given as text, it is replaced.
+  const lone = engine.evaluateJson('{"tool":"read_file","args":{"path":"a\ud800b"}}', { now: NOW })
+  assert.equal(lone, engine.evaluateJson('{"tool":"read_file","args":{"path":"a\ufffdb"}}', { now: NOW }))
+})
+
+test('every way of passing the options gives the bytes of the native method', () => {
+  const engine = new Engine(POLICY)
+  const native = new (createRequire(import.meta.url)('../native.js').NativeEngine)(POLICY)
+  const text = JSON.stringify({ tool: 'deploy', args: { env: 'prod' } })
+  for (const options of [{ now: NOW }, { now: NOW, sequence: 3 }, { now: NOW, grants: [], bypasses: null }]) {
+    const { now, sequence, grants, bypasses } = options
+    assert.equal(engine.evaluateJson(text, options), native.evaluate(text, now, sequence, grants, bypasses))
+  }
+  // Without now, both stamp the decision with the clock.
+  for (const options of [undefined, null, {}]) {
+    assert.equal(engine.evaluate(text, options).decision, JSON.parse(native.evaluate(text)).decision)
+  }
 })
 
 test('a JSON policy loads with format json, and YAML given as json is refused', () => {
