@@ -15,6 +15,7 @@
 //! pinned to its no-tables release for this; its limits never apply, because no non-ASCII host
 //! reaches it (see [`host_is_ascii`]).
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use url::{Host, Url};
@@ -181,8 +182,8 @@ const NON_ASCII_HOST: &str =
 
 /// Whether the host of a URL with a scheme is ASCII, percent-escapes decoded. The host is
 /// found the way the WHATWG parser finds it: after `scheme:` and, for the special schemes
-/// (`http`, `https`, `ws`, `wss`, `ftp`), any run of `/` and `\\`; for `file`, exactly two of
-/// them; for other schemes, `//`. It ends at the first `/`, `\\`, `?` or `#` and starts after
+/// (`http`, `https`, `ws`, `wss`, `ftp`), any run of `/` and `\`; for `file`, exactly two of
+/// them; for other schemes, `//`. It ends at the first `/`, `\`, `?` or `#` and starts after
 /// the last `@`. Any port goes with it, which only refuses URLs the parser refuses too.
 // INVARIANT: every URL handed to `Url::parse` passed this test, so no non-ASCII host reaches
 // IDNA (whose pinned no-tables back end would turn it into an error anyway).
@@ -221,19 +222,27 @@ fn ascii_host(host: &str) -> bool {
 }
 
 /// A URL as the WHATWG parser reads it: leading and trailing C0 controls and spaces trimmed,
-/// and every tab and newline removed, so the host test looks at the same host.
-fn url_text(raw: &str) -> String {
-    raw.trim_matches(|c: char| c <= ' ')
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect()
+/// and every tab and newline removed, so the host test looks at the same host. Borrowed when
+/// nothing inside is removed, as for nearly every URL.
+fn url_text(raw: &str) -> Cow<'_, str> {
+    let trimmed = raw.trim_matches(|c: char| c <= ' ');
+    if trimmed.contains(['\t', '\n', '\r']) {
+        Cow::Owned(
+            trimmed
+                .chars()
+                .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(trimmed)
+    }
 }
 
 /// Parses a URL. A URL without a scheme (`example.com/x`, `localhost:8080`) is taken as
 /// `http://` the way curl does. The error is a fixed description, never the URL itself.
 pub fn parse_url(raw: &str) -> Result<ParsedUrl, String> {
     let cleaned = url_text(raw);
-    let text = cleaned.as_str();
+    let text = cleaned.as_ref();
     if text.is_empty() {
         return Err("the url is empty".to_owned());
     }
