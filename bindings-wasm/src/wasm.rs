@@ -270,16 +270,31 @@ fn clock() -> String {
     )
 }
 
-/// Set once a call has panicked. Without unwinding, a panic cannot be recovered from (and a
-/// second one would abort as a bare trap), so from then on every call fails closed with the
-/// `internal` error until the module is loaded again.
-static BROKEN: AtomicBool = AtomicBool::new(false);
+/// Set while a call is inside the engine, cleared when it returns. A call that panicked (a bug)
+/// never returns: without unwinding, nothing runs after the panic, so the flag stays set and
+/// from then on every call fails closed with the `internal` error until the module is loaded
+/// again. That holds for both ways a panic ends: the hook below throwing the `internal` error
+/// (pkg-node), and a bare trap where the panic machinery is compiled out (pkg-web).
+///
+/// INVARIANT: the engine calls no JavaScript that could call back into the module while a
+/// `Call` is alive: arguments are read before `enter`, and a guarded tool is called after the
+/// `Call` is dropped.
+static IN_CALL: AtomicBool = AtomicBool::new(false);
 
 const REPORT: &str = "this is a bug in agent-policy; please report it with the input";
 
-/// `Ok` unless an earlier call panicked.
-fn healthy() -> Result<(), JsValue> {
-    if BROKEN.load(Ordering::Relaxed) {
+/// A call inside the engine; dropping it (the call returned) clears [`IN_CALL`].
+struct Call;
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        IN_CALL.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Enters the engine, or the `internal` error when an earlier call never returned.
+fn enter() -> Result<Call, JsValue> {
+    if IN_CALL.swap(true, Ordering::Relaxed) {
         let error = Error::new(
             ErrorCode::Internal,
             "internal error: an earlier call hit a bug, so the engine refuses every call until the module is loaded again",
@@ -287,16 +302,16 @@ fn healthy() -> Result<(), JsValue> {
         .with_help(REPORT);
         return Err(policy_error(&error));
     }
-    Ok(())
+    Ok(Call)
 }
 
 /// A panic is a bug; it must not leave the caller with a bare trap. The hook throws the
 /// `internal` PolicyError instead (its message names where, never the panic's text, which could
-/// quote an action's data) and marks the module broken.
+/// quote an action's data); the panicked call's [`Call`] is never dropped, so the module stays
+/// refused. Where panics abort at once (pkg-web), the hook never runs and the call traps.
 #[wasm_bindgen(start, skip_typescript, js_name = "__agentPolicyStart")]
 fn start() {
     std::panic::set_hook(Box::new(|info| {
-        BROKEN.store(true, Ordering::Relaxed);
         let at = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
@@ -319,13 +334,13 @@ pub struct WasmEngine {
 
 impl WasmEngine {
     fn decide(&self, action: &JsValue, options: JsValue) -> Result<Decision, JsValue> {
-        healthy()?;
         let options: EvaluateOptions = read_options(options)?;
         let text = match action.as_string() {
             Some(text) => text,
             None => json_text(action)?.unwrap_or_else(|| "null".to_owned()),
         };
         let now = options.now.unwrap_or_else(clock);
+        let _call = enter()?;
         convert::evaluate_with(
             &self.inner,
             &text,
@@ -346,7 +361,6 @@ impl WasmEngine {
         session: &JsValue,
         options: JsValue,
     ) -> Result<String, JsValue> {
-        healthy()?;
         let options: SessionOptions = read_options(options)?;
         let text = match action.as_string() {
             Some(text) => text,
@@ -354,6 +368,7 @@ impl WasmEngine {
         };
         let session = json_value(session)?.unwrap_or(serde_json::Value::Null);
         let now = options.now.unwrap_or_else(clock);
+        let _call = enter()?;
         let (decision, state) = convert::evaluate_with(
             &self.inner,
             &text,
@@ -378,9 +393,9 @@ impl WasmEngine {
         #[wasm_bindgen(unchecked_param_type = "string")] policy: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "EngineOptions")] options: JsValue,
     ) -> Result<WasmEngine, JsValue> {
-        healthy()?;
         let policy = string_arg(&policy, "the policy (YAML or JSON text)")?;
         let options: EngineOptions = read_options(options)?;
+        let _call = enter()?;
         match convert::engine_from(&policy, &options) {
             Err(bad) => Err(type_error(&bad.0)),
             Ok(Err(e)) => Err(policy_error(&e)),
@@ -392,7 +407,7 @@ impl WasmEngine {
 
     /// The built-in defaults: `extends: [defaults/coding-agent]`, `default: allow`.
     pub fn defaults() -> Result<WasmEngine, JsValue> {
-        healthy()?;
+        let _call = enter()?;
         Ok(WasmEngine {
             inner: Rc::new(agent_policy_core::Engine::defaults()),
         })
@@ -452,16 +467,22 @@ impl WasmEngine {
         &self,
         #[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue,
     ) -> Result<JsValue, JsValue> {
-        healthy()?;
         let value = json_value(&value)?.unwrap_or(serde_json::Value::Null);
-        parse(&self.inner.redact(&value).to_json())
+        let redacted = {
+            let _call = enter()?;
+            self.inner.redact(&value).to_json()
+        };
+        parse(&redacted)
     }
 
     /// Legal but probably unintended things in the policy: `{warnings}`.
     #[wasm_bindgen(unchecked_return_type = "LintReport")]
     pub fn lint(&self) -> Result<JsValue, JsValue> {
-        healthy()?;
-        parse(&self.inner.lint().to_json())
+        let report = {
+            let _call = enter()?;
+            self.inner.lint().to_json()
+        };
+        parse(&report)
     }
 
     /// Wraps a tool function: each call `(args, extra)` is decided as `{"tool": tool, "args":
@@ -483,21 +504,24 @@ impl WasmEngine {
         let fixed: GuardOptions = read_options(options)?;
         let engine = Rc::clone(&self.inner);
         let call = move |args: JsValue, extra: JsValue| -> Result<JsValue, JsValue> {
-            healthy()?;
             let args = json_value(&args)?;
-            let action =
-                convert::tool_action(&tool, args, fixed.agent.as_ref(), fixed.context.as_ref());
             let now = clock();
-            let decision = engine
-                .evaluate(&Request::new(&action, &now))
-                .map_err(|e| policy_error(&e))?;
-            if decision.decision.blocks() {
-                return Err(policy_denied(&decision));
-            }
-            let args = match convert::redacted_args(&decision) {
-                Some(args) => plain(&args)?,
-                None => JsValue::UNDEFINED,
+            let args = {
+                let _call = enter()?;
+                let action =
+                    convert::tool_action(&tool, args, fixed.agent.as_ref(), fixed.context.as_ref());
+                let decision = engine
+                    .evaluate(&Request::new(&action, &now))
+                    .map_err(|e| policy_error(&e))?;
+                if decision.decision.blocks() {
+                    return Err(policy_denied(&decision));
+                }
+                match convert::redacted_args(&decision) {
+                    Some(args) => plain(&args)?,
+                    None => JsValue::UNDEFINED,
+                }
             };
+            // The tool is called outside the engine: it may call the engine itself.
             handler.call2(&JsValue::UNDEFINED, &args, &extra)
         };
         let closure = Closure::<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>>::new(call);
@@ -540,7 +564,7 @@ pub fn blocks(
 #[cfg(feature = "test-panic")]
 #[wasm_bindgen(js_name = panicForTest)]
 pub fn panic_for_test() -> Result<(), JsValue> {
-    healthy()?;
+    let _call = enter()?;
     let empty: Vec<u8> = Vec::new();
     // An out-of-bounds index, as a bug would: the hook sees a real panic.
     let _ = std::hint::black_box(&empty)[std::hint::black_box(0)];

@@ -9,9 +9,9 @@
 )]
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
+use agent_policy_conformance::repo_root;
 use serde_json::Value;
 use support::{Run, TempDir, run, run_env};
 
@@ -30,11 +30,7 @@ fn agent_policy_with_env(args: &[&str], stdin: Option<&str>, env: &[(&str, &str)
 }
 
 fn repo_file(relative: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(relative)
-        .display()
-        .to_string()
+    repo_root().join(relative).display().to_string()
 }
 
 fn decision_of(run: &Run) -> Value {

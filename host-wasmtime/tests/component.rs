@@ -9,11 +9,11 @@
 //! printed by the ignored test `evaluate_time` (`make.sh bench`).
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use agent_policy_conformance::{
-    INLINE_ORIGIN, Vector, evaluate_vector, load_corpus, output_of, vectors_dir,
+    INLINE_ORIGIN, Vector, evaluate_vector, load_corpus, output_of, repo_root, vectors_dir,
 };
 use agent_policy_core::{Engine, PolicySource, Request, SourceFormat};
 use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};
@@ -63,7 +63,7 @@ fn candidates() -> Vec<PathBuf> {
         let dir = if dir.is_absolute() {
             dir
         } else {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir)
+            repo_root().join(dir)
         };
         out.push(dir.join(WASM_NAME));
     }
@@ -73,11 +73,7 @@ fn candidates() -> Vec<PathBuf> {
     {
         out.push(dir.join(WASM_NAME));
     }
-    out.push(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../target")
-            .join(WASM_NAME),
-    );
+    out.push(repo_root().join("target").join(WASM_NAME));
     out
 }
 

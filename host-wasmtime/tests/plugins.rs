@@ -20,6 +20,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use agent_policy_conformance::repo_root;
 use agent_policy_core::{Decision, Engine, Outcome, Request};
 use agent_policy_host::load_policy;
 use agent_policy_host::plugins::{
@@ -47,7 +48,7 @@ fn plugins_dir() -> Option<&'static Path> {
             let dir = if dir.is_absolute() {
                 dir
             } else {
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir)
+                repo_root().join(dir)
             };
             tried.push(dir.join(RELEASE));
         }
@@ -56,11 +57,7 @@ fn plugins_dir() -> Option<&'static Path> {
         {
             tried.push(dir.join(RELEASE));
         }
-        tried.push(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../target")
-                .join(RELEASE),
-        );
+        tried.push(repo_root().join("target").join(RELEASE));
         if let Some(dir) = tried
             .iter()
             .find(|d| d.join("trivial_plugin.wasm").is_file())
@@ -261,7 +258,7 @@ fn the_examples_read_kubernetes_manifests_and_ignore_other_files() {
 #[test]
 fn the_cli_runs_the_example_policy_with_paths_relative_to_it() {
     let Some(_) = plugins_dir() else { return };
-    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/plugins");
+    let examples = repo_root().join("examples/plugins");
     if !examples.join("target/naming.wasm").is_file() {
         assert!(
             std::env::var_os("AGENT_POLICY_PLUGINS_REQUIRED").is_none(),

@@ -111,9 +111,26 @@ impl fmt::Display for CorpusError {
 
 impl std::error::Error for CorpusError {}
 
+/// The repository's root: the nearest directory holding `Cargo.lock` at or above the crate
+/// cargo runs (`CARGO_MANIFEST_DIR`, which `cargo run` and `cargo test` set), or else above the
+/// working directory.
+///
+/// Found at run time, never compiled in: cargo reuses a binary built in another checkout that
+/// shares the build directory, and the path compiled into it would name that checkout.
+pub fn repo_root() -> PathBuf {
+    let start = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_default();
+    start
+        .ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .map_or(start.clone(), Path::to_path_buf)
+}
+
 /// The directory of the corpus in this repository (`tests/vectors`).
 pub fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
+    repo_root().join("tests").join("vectors")
 }
 
 /// Loads every `*.json` file of `dir`, in file-name order, as `(family, vector)` pairs.

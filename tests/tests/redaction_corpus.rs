@@ -25,6 +25,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
+use agent_policy_conformance::repo_root;
 use agent_policy_core::{Engine, Redaction};
 
 /// The seed of the corpus: the same seed gives the same snippets on every run.
@@ -1694,7 +1695,7 @@ struct Negative {
 /// whole), `⟨c*N⟩` stands for N copies of c, and a leading `\` is dropped (to start a snippet
 /// with `#`).
 fn negatives() -> Vec<Negative> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("redaction/negatives.txt");
+    let path = repo_root().join("tests/redaction/negatives.txt");
     let data = std::fs::read_to_string(&path).expect("tests/redaction/negatives.txt");
     let mut family = String::from("unsorted");
     let mut kind: Option<String> = None;
