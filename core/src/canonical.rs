@@ -132,7 +132,7 @@ fn write_canonical(value: &serde_json::Value, out: &mut String) {
 /// characters U+0000..U+001F as `\b \t \n \f \r` or `\u00xx` (lowercase hex), everything
 /// else as is. Written here rather than through serde_json so that the text is built in a
 /// `String` directly (no second UTF-8 validation) and runs of plain text are copied whole.
-fn write_string(s: &str, out: &mut String) {
+pub(crate) fn write_string(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     // Most strings need no escape: find the first byte that does before going byte by byte.

@@ -150,8 +150,7 @@ impl Decision {
     /// The canonical JSON text: compact, fields in declaration order, object keys of
     /// `redacted_action` sorted. This is what every surface must reproduce byte for byte.
     pub fn to_json(&self) -> String {
-        // Serialising plain data with string keys cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        crate::decision_json::write(self)
     }
 
     /// The code a surface gives the error it raises when this decision blocks a guarded call:

@@ -26,6 +26,7 @@ pub mod session;
 pub mod tier;
 
 mod canonical;
+mod decision_json;
 mod engine;
 mod evaluate;
 mod packs;

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use agent_policy_conformance::{load_corpus, run, vectors_dir};
+use agent_policy_conformance::{evaluate_vector, load_corpus, run, vectors_dir};
 
 /// The corpus must keep at least this many vectors.
 const MIN_VECTORS: usize = 150;
@@ -65,6 +65,25 @@ fn every_vector_meets_its_expectation() {
         "{} vectors fail on known bugs (AGENT_POLICY_STRICT=1)",
         known.len()
     );
+}
+
+/// `Decision::to_json` writes the document by hand for speed; on every decision of the corpus
+/// it must give the bytes serde_json writes from the derived `Serialize` (which the audit log
+/// and other serializers use).
+#[test]
+fn the_written_decision_json_is_serdes() {
+    let corpus = load_corpus(&vectors_dir()).expect("the corpus loads");
+    let mut decisions = 0;
+    for (family, vector) in &corpus {
+        let Ok(Ok(evaluated)) = evaluate_vector(vector) else {
+            continue;
+        };
+        let d = &evaluated.decision;
+        let serde = serde_json::to_string(d).expect("a decision serialises");
+        assert_eq!(d.to_json(), serde, "{family}/{}", vector.name);
+        decisions += 1;
+    }
+    assert!(decisions >= 100, "only {decisions} vectors decide");
 }
 
 #[test]
