@@ -8,7 +8,8 @@
 use agent_policy_core::session::SessionState;
 use agent_policy_core::session::json::{bypasses_from_value, grants_from_value};
 use agent_policy_core::{Decision, Engine, Error, PolicySource, Request, SourceFormat};
-use serde::{Deserialize, Serialize};
+use serde::de::{self, DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
 /// The origin (the file name errors show) of policy text given without one.
@@ -88,6 +89,307 @@ pub struct GuardOptions {
     /// The action's `context` (`{environment, ...}`).
     #[serde(default)]
     pub context: Option<Value>,
+}
+
+/// An options type read from the JSON text of the caller's options object.
+pub trait Options: Sized {
+    /// Reads the options from JSON text exactly as `serde_json::from_str` with the type's serde
+    /// derive does (the same values, and errors with the same text and position), with one
+    /// shared reader instead of a derive per type.
+    fn from_json(text: &str) -> Result<Self, serde_json::Error>;
+}
+
+/// The type of an option's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// `Option<String>`.
+    Text,
+    /// `Option<u64>`.
+    Count,
+    /// `Option<Value>`.
+    Json,
+    /// `Option<Vec<OverrideOptions>>`.
+    Overrides,
+    /// `String`, which may not be left out.
+    Required,
+}
+
+/// An option's value as read.
+#[derive(Debug)]
+enum Read {
+    Text(Option<String>),
+    Count(Option<u64>),
+    Json(Option<Value>),
+    Overrides(Option<Vec<OverrideOptions>>),
+    Required(String),
+}
+
+/// An options struct as its serde derive sees it: its name, its fields and their kinds.
+#[derive(Debug)]
+struct Shape {
+    /// `struct EngineOptions`: what serde's messages say was expected.
+    expecting: &'static str,
+    /// `struct EngineOptions with 3 elements`: the same, for the list form.
+    expecting_list: &'static str,
+    fields: &'static [&'static str],
+    kinds: &'static [Kind],
+}
+
+const ENGINE_OPTIONS: Shape = Shape {
+    expecting: "struct EngineOptions",
+    expecting_list: "struct EngineOptions with 3 elements",
+    fields: &["format", "origin", "overrides"],
+    kinds: &[Kind::Text, Kind::Text, Kind::Overrides],
+};
+
+const OVERRIDE_OPTIONS: Shape = Shape {
+    expecting: "struct OverrideOptions",
+    expecting_list: "struct OverrideOptions with 3 elements",
+    fields: &["policy", "origin", "format"],
+    kinds: &[Kind::Required, Kind::Text, Kind::Text],
+};
+
+const EVALUATE_OPTIONS: Shape = Shape {
+    expecting: "struct EvaluateOptions",
+    expecting_list: "struct EvaluateOptions with 4 elements",
+    fields: &["now", "sequence", "grants", "bypasses"],
+    kinds: &[Kind::Text, Kind::Count, Kind::Json, Kind::Json],
+};
+
+const SESSION_OPTIONS: Shape = Shape {
+    expecting: "struct SessionOptions",
+    expecting_list: "struct SessionOptions with 3 elements",
+    fields: &["now", "grants", "bypasses"],
+    kinds: &[Kind::Text, Kind::Json, Kind::Json],
+};
+
+const GUARD_OPTIONS: Shape = Shape {
+    expecting: "struct GuardOptions",
+    expecting_list: "struct GuardOptions with 2 elements",
+    fields: &["agent", "context"],
+    kinds: &[Kind::Json, Kind::Json],
+};
+
+/// Reads the struct a shape describes, making the calls its serde derive makes, in the same
+/// order, so the deserializer fails at the same places with the same messages. Yields the
+/// fields' values by index (`None`: left out).
+#[derive(Debug, Clone, Copy)]
+struct StructSeed(&'static Shape);
+
+impl<'de> DeserializeSeed<'de> for StructSeed {
+    type Value = Vec<Option<Read>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_struct(self.0.expecting, self.0.fields, self)
+    }
+}
+
+impl<'de> Visitor<'de> for StructSeed {
+    type Value = Vec<Option<Read>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.expecting)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut values = Vec::new();
+        for (i, kind) in self.0.kinds.iter().enumerate() {
+            let value = seq.next_element_seed(*kind)?;
+            if value.is_none() && *kind == Kind::Required {
+                return Err(A::Error::invalid_length(i, &self.0.expecting_list));
+            }
+            values.push(value);
+        }
+        Ok(values)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut values: Vec<Option<Read>> = self.0.kinds.iter().map(|_| None).collect();
+        while let Some(i) = map.next_key_seed(FieldSeed(self.0))? {
+            let (Some(slot), Some(kind), Some(name)) =
+                (values.get_mut(i), self.0.kinds.get(i), self.0.fields.get(i))
+            else {
+                break;
+            };
+            if slot.is_some() {
+                return Err(A::Error::duplicate_field(name));
+            }
+            *slot = Some(map.next_value_seed(*kind)?);
+        }
+        for ((value, kind), name) in values.iter().zip(self.0.kinds).zip(self.0.fields) {
+            if value.is_none() && *kind == Kind::Required {
+                return Err(A::Error::missing_field(name));
+            }
+        }
+        Ok(values)
+    }
+}
+
+/// A field name of a shape, read as its derive reads it: its index, or the unknown-field
+/// error (every options type refuses unknown keys).
+#[derive(Debug, Clone, Copy)]
+struct FieldSeed(&'static Shape);
+
+impl<'de> DeserializeSeed<'de> for FieldSeed {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_identifier(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FieldSeed {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("field identifier")
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<usize, E> {
+        self.0
+            .fields
+            .iter()
+            .position(|f| *f == name)
+            .ok_or_else(|| E::unknown_field(name, self.0.fields))
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Kind {
+    type Value = Read;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Read, D::Error> {
+        Ok(match self {
+            Kind::Text => Read::Text(Option::deserialize(deserializer)?),
+            Kind::Count => Read::Count(Option::deserialize(deserializer)?),
+            Kind::Json => Read::Json(Option::deserialize(deserializer)?),
+            Kind::Required => Read::Required(String::deserialize(deserializer)?),
+            Kind::Overrides => Read::Overrides(deserializer.deserialize_option(OverridesVisitor)?),
+        })
+    }
+}
+
+/// `Option<Vec<OverrideOptions>>` as serde reads it: `null`, or a list of override objects.
+/// One visitor for both the option and the list in it: JSON never refuses an option's type,
+/// so the only type error is the list's, and serde calls a list "a sequence".
+#[derive(Debug, Clone, Copy)]
+struct OverridesVisitor;
+
+impl<'de> Visitor<'de> for OverridesVisitor {
+    type Value = Option<Vec<OverrideOptions>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut overrides = Vec::new();
+        while let Some(values) = seq.next_element_seed(StructSeed(&OVERRIDE_OPTIONS))? {
+            let mut values = values.into_iter();
+            overrides.push(OverrideOptions {
+                policy: match values.next() {
+                    Some(Some(Read::Required(policy))) => policy,
+                    _ => String::new(),
+                },
+                origin: text(values.next()),
+                format: text(values.next()),
+            });
+        }
+        Ok(Some(overrides))
+    }
+}
+
+/// A `Text` option's value (`None` when left out).
+fn text(value: Option<Option<Read>>) -> Option<String> {
+    match value {
+        Some(Some(Read::Text(text))) => text,
+        _ => None,
+    }
+}
+
+/// A `Count` option's value.
+fn count(value: Option<Option<Read>>) -> Option<u64> {
+    match value {
+        Some(Some(Read::Count(count))) => count,
+        _ => None,
+    }
+}
+
+/// A `Json` option's value.
+fn json(value: Option<Option<Read>>) -> Option<Value> {
+    match value {
+        Some(Some(Read::Json(json))) => json,
+        _ => None,
+    }
+}
+
+/// The fields of `shape` read from the whole of `text`, as `serde_json::from_str` reads.
+fn read_shape(
+    text: &str,
+    shape: &'static Shape,
+) -> Result<std::vec::IntoIter<Option<Read>>, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let values = StructSeed(shape).deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(values.into_iter())
+}
+
+impl Options for EngineOptions {
+    fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        let mut v = read_shape(text, &ENGINE_OPTIONS)?;
+        Ok(EngineOptions {
+            format: self::text(v.next()),
+            origin: self::text(v.next()),
+            overrides: match v.next() {
+                Some(Some(Read::Overrides(overrides))) => overrides,
+                _ => None,
+            },
+        })
+    }
+}
+
+impl Options for EvaluateOptions {
+    fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        let mut v = read_shape(text, &EVALUATE_OPTIONS)?;
+        Ok(EvaluateOptions {
+            now: self::text(v.next()),
+            sequence: count(v.next()),
+            grants: json(v.next()),
+            bypasses: json(v.next()),
+        })
+    }
+}
+
+impl Options for SessionOptions {
+    fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        let mut v = read_shape(text, &SESSION_OPTIONS)?;
+        Ok(SessionOptions {
+            now: self::text(v.next()),
+            grants: json(v.next()),
+            bypasses: json(v.next()),
+        })
+    }
+}
+
+impl Options for GuardOptions {
+    fn from_json(text: &str) -> Result<Self, serde_json::Error> {
+        let mut v = read_shape(text, &GUARD_OPTIONS)?;
+        Ok(GuardOptions {
+            agent: json(v.next()),
+            context: json(v.next()),
+        })
+    }
 }
 
 /// A caller's option that cannot be converted (not an engine error: the engine never saw it).
@@ -394,5 +696,87 @@ mod tests {
         assert_eq!(now, "2026-03-07T09:05:01Z");
         let d = evaluate_text(&Engine::defaults(), r#"{"tool": "list-tickets"}"#, &now, 0).unwrap();
         assert_eq!(d.timestamp, now);
+    }
+
+    /// JSON texts of every type, valid for some options and wrong for others.
+    const SAMPLES: &[&str] = &[
+        "null",
+        "true",
+        "7",
+        "-1",
+        "1.5",
+        "1e21",
+        "18446744073709551616",
+        "\"yaml\"",
+        "\"\"",
+        "[]",
+        "{}",
+        "[\"a\"]",
+        "{\"k\": 1}",
+        "[{\"policy\": \"p\"}]",
+        "[{}]",
+        "[{\"policy\": 1}]",
+        "[{\"policy\": \"p\", \"x\": 1}]",
+        "[[\"p\", \"o\", \"json\"]]",
+        "[[\"p\", null, null, 4]]",
+        "[[]]",
+        "[null]",
+        "{\"policy\": \"p\"}",
+    ];
+
+    /// Texts for an options type with `fields`: every sample alone, each field set to each
+    /// sample, unknown, repeated and misspelt keys, lists of every length, and broken text.
+    fn texts(fields: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = SAMPLES.iter().map(|s| (*s).to_owned()).collect();
+        for name in fields {
+            for sample in SAMPLES {
+                out.push(format!("{{\"{name}\": {sample}}}"));
+                out.push(format!("{{\"{name}\": {sample}, \"zzz\": 1}}"));
+                out.push(format!("[{}]", [*sample; 5].join(", ")));
+            }
+            out.push(format!("{{\"{name}\": null, \"{name}\": null}}"));
+            out.push(format!("{{\"{name}\": null,}}"));
+            out.push(format!("{{\"{name}\": null}} x"));
+            out.push(format!("{{\"{name}\" null}}"));
+            out.push(format!("{{\"{name}\": nul}}"));
+        }
+        for n in 0..=fields.len() + 1 {
+            out.push(format!("[{}]", vec!["null"; n].join(",")));
+        }
+        out.extend(
+            [
+                "",
+                " ",
+                "{",
+                "[",
+                "{\"a\":",
+                "{} {}",
+                "[1,]",
+                "{\"\\u0061\": 1}",
+            ]
+            .map(str::to_owned),
+        );
+        out
+    }
+
+    /// The shared reader gives what the serde derive gives: the same options, or the same
+    /// message at the same position.
+    fn same_as_derive<T>(fields: &[&str])
+    where
+        T: Options + de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    {
+        for text in texts(fields) {
+            let derived = serde_json::from_str::<T>(&text).map_err(|e| e.to_string());
+            let hand = T::from_json(&text).map_err(|e| e.to_string());
+            assert_eq!(hand, derived, "{text}");
+        }
+    }
+
+    #[test]
+    fn the_options_reader_matches_the_derives() {
+        same_as_derive::<EngineOptions>(&["format", "origin", "overrides"]);
+        same_as_derive::<EvaluateOptions>(&["now", "sequence", "grants", "bypasses"]);
+        same_as_derive::<SessionOptions>(&["now", "grants", "bypasses"]);
+        same_as_derive::<GuardOptions>(&["agent", "context"]);
     }
 }

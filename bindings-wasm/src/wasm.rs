@@ -5,9 +5,9 @@
 //! `JSON.stringify` and read by core's strict reader (options by serde_json, which refuses an
 //! unknown key); a decision, a redaction and a lint report are read back with `JSON.parse` from
 //! core's own `to_json`, so the plain object a caller gets is exactly the parsed canonical
-//! document. Error fields and guarded arguments are written with serde-wasm-bindgen's
-//! JSON-compatible serializer. This file is also the only clock of the crate (`Date`, when a
-//! call gives no `now`).
+//! document, and so are the fields of a `PolicyError`; guarded arguments are built as plain
+//! data value by value (see `plain`). This file is also the only clock of the crate (`Date`,
+//! when a call gives no `now`).
 // The wasm-bindgen attribute macros expand to the foreign-function glue, which is unsafe code
 // the macros generate and check; this module writes none itself.
 #![allow(unsafe_code)]
@@ -17,12 +17,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use agent_policy_core::session::json::session_output;
 use agent_policy_core::{Decision, Error, ErrorCode, Outcome, Request};
-use js_sys::{Function, JSON, JsString, Object, Reflect};
-use serde::Serialize;
+use js_sys::{Array, Function, JSON, JsString, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::convert::{
-    self, EngineOptions, ErrorFields, EvaluateOptions, GuardOptions, SessionOptions,
+    self, EngineOptions, ErrorFields, EvaluateOptions, GuardOptions, Options, SessionOptions,
 };
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -163,15 +162,16 @@ export interface PolicyErrorFields {
 "#;
 
 /// Reads a caller's options object; `undefined` and `null` are the defaults.
-fn read_options<T: serde::de::DeserializeOwned + Default>(value: JsValue) -> Result<T, JsValue> {
+fn read_options<T: Options + Default>(value: JsValue) -> Result<T, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
-    // Through JSON text, read by serde_json into the options type: an unknown key is refused
-    // and an `undefined` member is absent (serde-wasm-bindgen reads a struct's fields by name,
-    // so it would not see a misspelt `nwo`; this way is also the faster on every call).
+    // Through JSON text, read by serde_json into the options type (`Options::from_json`, which
+    // reads as the type's serde derive would): an unknown key is refused and an `undefined`
+    // member is absent (reading a JavaScript object's fields by name would not see a misspelt
+    // `nwo`; this way is also the faster on every call).
     let text = json_text(&value)?.unwrap_or_default();
-    serde_json::from_str(&text).map_err(|e| type_error(&format!("bad options: {e}")))
+    T::from_json(&text).map_err(|e| type_error(&format!("bad options: {e}")))
 }
 
 fn type_error(message: &str) -> JsValue {
@@ -185,11 +185,47 @@ fn string_arg(value: &JsValue, what: &str) -> Result<String, JsValue> {
         .ok_or_else(|| type_error(&format!("{what} must be a string")))
 }
 
-/// Plain data as a plain JavaScript object: maps as objects, `None` as `null`.
-fn plain<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| type_error(&e.to_string()))
+/// A JSON value as plain JavaScript data: objects key by key in order, each set as
+/// `object[key] = value` does (so a `__proto__` key sets the prototype), arrays item by item;
+/// an integer outside JavaScript's safe range is a `TypeError`.
+fn plain(value: &serde_json::Value) -> Result<JsValue, JsValue> {
+    use serde_json::Value;
+    Ok(match value {
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => JsValue::from_f64(js_number(n)?),
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(items) => {
+            let array = Array::new();
+            for item in items {
+                array.push(&plain(item)?);
+            }
+            array.into()
+        }
+        Value::Object(map) => {
+            let object = Object::new();
+            for (key, item) in map {
+                let item = plain(item)?;
+                Reflect::set(&object, &JsValue::from_str(key), &item)?;
+            }
+            object.into()
+        }
+    })
+}
+
+/// A JSON number as a JavaScript number; an integer JavaScript cannot hold exactly is refused.
+fn js_number(n: &serde_json::Number) -> Result<f64, JsValue> {
+    const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+    let safe = match (n.as_u64(), n.as_i64()) {
+        (Some(u), _) if u > MAX_SAFE_INTEGER => Err(u.to_string()),
+        (None, Some(i)) if i.unsigned_abs() > MAX_SAFE_INTEGER => Err(i.to_string()),
+        _ => Ok(n.as_f64().unwrap_or(f64::NAN)),
+    };
+    safe.map_err(|v| {
+        type_error(&format!(
+            "Error: {v} can't be represented as a JavaScript number"
+        ))
+    })
 }
 
 /// `JSON.parse` of JSON text written by core.
@@ -222,11 +258,11 @@ fn json_value(value: &JsValue) -> Result<Option<serde_json::Value>, JsValue> {
 }
 
 /// The thrown form of a core error: an `Error` named `PolicyError` with the fields of
-/// [`ErrorFields`].
+/// [`ErrorFields`] (written as JSON and parsed into a plain object).
 fn policy_error(e: &Error) -> JsValue {
     let error = js_sys::Error::new(&e.message);
     error.set_name("PolicyError");
-    if let Ok(fields) = plain(&ErrorFields::from(e)) {
+    if let Ok(Ok(fields)) = serde_json::to_string(&ErrorFields::from(e)).map(|json| parse(&json)) {
         Object::assign(&error, &Object::from(fields));
     }
     error.into()
@@ -308,9 +344,11 @@ fn enter() -> Result<Call, JsValue> {
 /// A panic is a bug; it must not leave the caller with a bare trap. The hook throws the
 /// `internal` PolicyError instead (its message names where, never the panic's text, which could
 /// quote an action's data); the panicked call's [`Call`] is never dropped, so the module stays
-/// refused. Where panics abort at once (pkg-web), the hook never runs and the call traps.
+/// refused. Where panics abort at once (pkg-web), a hook would never run, so none is set (nor
+/// compiled in) and the call traps.
 #[wasm_bindgen(start, skip_typescript, js_name = "__agentPolicyStart")]
 fn start() {
+    #[cfg(not(panic = "immediate-abort"))]
     std::panic::set_hook(Box::new(|info| {
         let at = info
             .location()
@@ -554,9 +592,29 @@ pub fn blocks(
     } else {
         JsValue::UNDEFINED
     };
-    let outcome: Outcome = serde_wasm_bindgen::from_value(outcome)
-        .map_err(|_| type_error("blocks() takes a decision or one of the six outcomes"))?;
+    let outcome = outcome_arg(&outcome)
+        .ok_or_else(|| type_error("blocks() takes a decision or one of the six outcomes"))?;
     Ok(outcome.blocks())
+}
+
+/// An outcome: its name as a string, or an object whose one own enumerable key is the name,
+/// with `null` or `undefined` as its value (the object form serde gives a unit variant).
+fn outcome_arg(value: &JsValue) -> Option<Outcome> {
+    let (name, payload) = if value.is_string() {
+        (value.clone(), JsValue::UNDEFINED)
+    } else if value.is_object() {
+        let entries = Object::entries(value.unchecked_ref());
+        if entries.length() != 1 {
+            return None;
+        }
+        let entry: Array = entries.get(0).unchecked_into();
+        (entry.get(0), entry.get(1))
+    } else {
+        return None;
+    };
+    let name = name.as_string()?;
+    let outcome = Outcome::ALL.into_iter().find(|o| o.as_str() == name)?;
+    payload.loose_eq(&JsValue::NULL).then_some(outcome)
 }
 
 /// Panics, for the test build only: a panic must reach the caller as the `internal`

@@ -170,7 +170,9 @@ fn bench_evaluate(c: &mut Criterion) {
     g.bench_function("action-sha256", |b| {
         b.iter(|| Sha256::digest(black_box(&file).to_string().as_bytes()))
     });
-    g.bench_function("decision-to-json", |b| b.iter(|| black_box(&decision).to_json()));
+    g.bench_function("decision-to-json", |b| {
+        b.iter(|| black_box(&decision).to_json())
+    });
     // The same bytes through serde_json and the derived `Serialize` (what the audit log uses),
     // which re-reads the redacted action's canonical text to stream it.
     g.bench_function("decision-to-json-serde", |b| {

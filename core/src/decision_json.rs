@@ -10,7 +10,9 @@
 use compact_str::CompactString;
 
 use crate::canonical::write_string;
-use crate::decision::{Alert, ApprovalRequest, BudgetExceeded, Decision, GrantUse, Match, Redaction};
+use crate::decision::{
+    Alert, ApprovalRequest, BudgetExceeded, Decision, GrantUse, Match, Redaction,
+};
 use crate::effects::Effect;
 
 /// The canonical JSON text of `decision`.
@@ -378,7 +380,8 @@ mod tests {
         every.tool = Some(CompactString::from("t"));
         every.lines_changed = Some(u64::MAX);
         d.effects.push(every);
-        d.effects.push(Effect::new(EffectKind::MessageSend, String::from("dyn")));
+        d.effects
+            .push(Effect::new(EffectKind::MessageSend, String::from("dyn")));
         d.risk_score = 100;
         d.approval_request = Some(ApprovalRequest {
             fingerprint: "apr_1".into(),

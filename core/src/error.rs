@@ -185,7 +185,33 @@ impl Error {
     /// The error as the JSON object every surface reports: `{"error": {"code", "message",
     /// "help", "location", "related"}}` (absent parts left out).
     pub fn to_json(&self) -> String {
-        serde_json::json!({ "error": self }).to_string()
+        let mut document = serde_json::Map::new();
+        document.insert("error".to_owned(), self.to_value());
+        serde_json::Value::Object(document).to_string()
+    }
+
+    /// The error as the JSON value its `Serialize` writes, built directly (the same entries
+    /// in the same order), so that no serializer into a value is needed for it.
+    fn to_value(&self) -> serde_json::Value {
+        use serde_json::Value;
+        let mut error = serde_json::Map::new();
+        error.insert("code".to_owned(), Value::from(self.code.as_str()));
+        error.insert("message".to_owned(), Value::from(self.message.as_str()));
+        if let Some(help) = &self.help {
+            error.insert("help".to_owned(), Value::from(help.as_str()));
+        }
+        if let Some(l) = &self.location {
+            let mut location = serde_json::Map::new();
+            location.insert("file".to_owned(), Value::from(l.file.as_str()));
+            location.insert("line".to_owned(), Value::from(l.line));
+            location.insert("column".to_owned(), Value::from(l.column));
+            error.insert("location".to_owned(), Value::Object(location));
+        }
+        if !self.related.is_empty() {
+            let related = self.related.iter().map(Error::to_value).collect();
+            error.insert("related".to_owned(), Value::Array(related));
+        }
+        Value::Object(error)
     }
 
     /// The one-line rendering of this error alone: `file:line:col: message [code]`.
@@ -238,5 +264,19 @@ mod tests {
         assert_eq!(v["error"]["location"]["line"], 3);
         assert_eq!(did_you_mean("dney", &["allow", "deny"]), Some("deny"));
         assert_eq!(did_you_mean("zzz", &["allow", "deny"]), None);
+    }
+
+    #[test]
+    fn the_json_value_is_what_serialize_writes() {
+        let plain = Error::new(ErrorCode::ActionBadValue, "bad \"value\"\n");
+        let full = Error::new(ErrorCode::PolicyUnknownKey, "unknown key 'x'")
+            .with_help("did you mean 'y'?")
+            .at("p.yml", 3, 5);
+        let mut list = full.clone();
+        list.related = vec![plain.clone(), full.clone()];
+        for e in [plain, full, list] {
+            assert_eq!(e.to_value(), serde_json::to_value(&e).unwrap());
+            assert_eq!(e.to_json(), serde_json::json!({ "error": e }).to_string());
+        }
     }
 }

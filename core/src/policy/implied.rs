@@ -2,8 +2,6 @@
 //! tiers, `constraints.require_human_approval`, and the override conflict check. Each becomes
 //! an ordinary compiled rule, so deny-wins holds across sections by construction.
 
-use std::collections::BTreeMap;
-
 use super::compile::{
     CompiledRule, Sink, at, command_patterns, concat_hosts, host_patterns, implied, role_for,
 };
@@ -95,13 +93,20 @@ fn per_origin<T>(
     entries: &[(String, Spanned<String>)],
     compile: impl Fn(&str, &[Spanned<String>]) -> Result<T, Error>,
 ) -> Vec<T> {
-    let mut by_origin: BTreeMap<&str, Vec<Spanned<String>>> = BTreeMap::new();
-    for (o, s) in entries {
-        by_origin.entry(o.as_str()).or_default().push(s.clone());
-    }
-    by_origin
+    // Origins in sorted order, each with its entries in their order.
+    let mut origins: Vec<&str> = entries.iter().map(|(o, _)| o.as_str()).collect();
+    origins.sort_unstable();
+    origins.dedup();
+    origins
         .into_iter()
-        .filter_map(|(o, list)| sink.take(compile(o, &list)))
+        .filter_map(|o| {
+            let list: Vec<Spanned<String>> = entries
+                .iter()
+                .filter(|(e, _)| e == o)
+                .map(|(_, s)| s.clone())
+                .collect();
+            sink.take(compile(o, &list))
+        })
         .collect()
 }
 
@@ -413,7 +418,8 @@ struct AgentTools {
 }
 
 pub(super) fn agent_rules(sink: &mut Sink, docs: &[&PolicyDoc], rules: &mut Vec<CompiledRule>) {
-    let mut by_type: BTreeMap<&str, AgentTools> = BTreeMap::new();
+    // Sorted by type name, so the rules come out in name order.
+    let mut by_type: Vec<(&str, AgentTools)> = Vec::new();
     for doc in docs {
         for agent in &doc.agents {
             if let Some(tools) = &agent.tools {
@@ -423,7 +429,17 @@ pub(super) fn agent_rules(sink: &mut Sink, docs: &[&PolicyDoc], rules: &mut Vec<
                     unlisted,
                     ..
                 } = tools;
-                let e = by_type.entry(agent.name.value.as_str()).or_default();
+                let name = agent.name.value.as_str();
+                let slot = match by_type.binary_search_by(|(n, _)| (*n).cmp(name)) {
+                    Ok(slot) => slot,
+                    Err(slot) => {
+                        by_type.insert(slot, (name, AgentTools::default()));
+                        slot
+                    }
+                };
+                let Some((_, e)) = by_type.get_mut(slot) else {
+                    continue;
+                };
                 e.allow.extend(tagged(&doc.origin, allow));
                 e.deny.extend(tagged(&doc.origin, deny));
                 e.unlisted = stricter(e.unlisted, unlisted.as_ref().map(|s| s.value));

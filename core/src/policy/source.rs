@@ -133,8 +133,9 @@ enum Content {
         entries: Vec<(Node, Node)>,
         /// The key whose value comes next, if any.
         key: Option<PendingKey>,
-        /// Keys already set, with where they were first written.
-        seen: BTreeMap<String, Span>,
+        /// Keys already set, with the line each was first written on (a `u64`, so that the
+        /// map shares its code with the session's counters).
+        seen: BTreeMap<String, u64>,
         /// Mappings named by `<<`, in order; their entries fill in keys not set explicitly.
         merges: Vec<Node>,
     },
@@ -160,8 +161,8 @@ struct Frame {
 struct Builder<'o> {
     /// The source's name for error locations.
     origin: &'o str,
-    /// Completed anchored nodes by anchor id.
-    anchors: BTreeMap<usize, Built>,
+    /// Completed anchored nodes, indexed by anchor id (the parser numbers anchors 1, 2, ...).
+    anchors: Vec<Option<Built>>,
     /// Nodes created so far, aliases expanded.
     nodes: usize,
     /// Open collections, outermost first.
@@ -174,7 +175,7 @@ impl<'o> Builder<'o> {
     fn new(origin: &'o str) -> Builder<'o> {
         Builder {
             origin,
-            anchors: BTreeMap::new(),
+            anchors: Vec::new(),
             nodes: 0,
             stack: Vec::new(),
             root: None,
@@ -349,7 +350,7 @@ impl<'o> Builder<'o> {
 
     /// An alias: a copy of its anchor's node, within the budget and the depth limit.
     fn alias(&mut self, id: usize, span: Span) -> Result<(), Error> {
-        let Some(anchored) = self.anchors.get(&id) else {
+        let Some(Some(anchored)) = self.anchors.get(id) else {
             return Err(self
                 .error(
                     ErrorCode::PolicySyntax,
@@ -363,7 +364,7 @@ impl<'o> Builder<'o> {
         let (size, height) = (anchored.size, anchored.height);
         self.spend(size, span)?;
         self.check_depth(height, span)?;
-        let Some(anchored) = self.anchors.get(&id) else {
+        let Some(Some(anchored)) = self.anchors.get(id) else {
             return Err(self.error(ErrorCode::Internal, span, "anchor vanished"));
         };
         let mut copy = anchored.clone();
@@ -466,7 +467,7 @@ impl<'o> Builder<'o> {
                         if let std::collections::btree_map::Entry::Vacant(slot) =
                             seen.entry(k.scalar_text())
                         {
-                            slot.insert(k.span);
+                            slot.insert(u64::from(k.span.line));
                             entries.push((k, v));
                         }
                     }
@@ -485,11 +486,21 @@ impl<'o> Builder<'o> {
         self.complete(built, frame.anchor)
     }
 
+    /// Stores the node of anchor `id`, replacing an earlier one.
+    fn set_anchor(&mut self, id: usize, built: Built) {
+        if self.anchors.len() <= id {
+            self.anchors.resize_with(id.saturating_add(1), || None);
+        }
+        if let Some(slot) = self.anchors.get_mut(id) {
+            *slot = Some(built);
+        }
+    }
+
     /// A mapping key is complete: check it is not a duplicate and wait for its value.
     fn key(&mut self, node: Node, merge: bool, anchor: usize) -> Result<(), Error> {
         if anchor != 0 {
             self.spend(1, node.span)?;
-            self.anchors.insert(
+            self.set_anchor(
                 anchor,
                 Built {
                     node: node.clone(),
@@ -520,11 +531,11 @@ impl<'o> Builder<'o> {
             .with_help(format!(
                 "'{}' is first set on line {}: keep one of them",
                 shorten(shown),
-                first.line
+                first
             ))
             .at(origin, node.span.line, node.span.column));
         }
-        seen.insert(name, node.span);
+        seen.insert(name, u64::from(node.span.line));
         *key = Some(PendingKey { node, merge });
         Ok(())
     }
@@ -535,7 +546,7 @@ impl<'o> Builder<'o> {
             // The stored copy counts too, so that anchors nested in anchors cannot multiply
             // memory past the budget.
             self.spend(built.size, built.node.span)?;
-            self.anchors.insert(anchor, built.clone());
+            self.set_anchor(anchor, built.clone());
         }
         let origin = self.origin;
         let Some(parent) = self.stack.last_mut() else {

@@ -70,7 +70,7 @@ impl Grant {
 
     /// Reads a grant from JSON, strictly (unknown fields refused); `index` names it in errors.
     pub fn from_value(value: &Value, index: usize) -> Result<Grant, Error> {
-        Grant::deserialize(value).map_err(|e| {
+        super::json::read_grant(value).map_err(|e| {
             let text = e.to_string();
             let reason = text.split(" at line").next().unwrap_or(&text).to_owned();
             Error::new(
