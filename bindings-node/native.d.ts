@@ -34,9 +34,11 @@ export declare class NativeEngine {
    * and result. A method call pays the generated receiver glue every time (`this` unwrapped
    * and checked, the borrow of the engine registered and released), a large share of what
    * crossing into Rust and back costs; the function holds its own reference to the compiled
-   * policy instead, dropped when the function is garbage-collected.
+   * policy instead, dropped when the function is garbage-collected. With `positional`
+   * true, the function returns the decision's positional form instead of the document (see
+   * `decisionFields`).
    */
-  evaluator(): (action: string | object, now?: string | null, sequence?: number | null, grants?: string | object | null, bypasses?: string | object | null) => string
+  evaluator(positional?: boolean | null): (action: string | object, now?: string | null, sequence?: number | null, grants?: string | object | null, bypasses?: string | object | null) => string
   /**
    * Evaluates an action in a session: `session` is the state a previous call returned
    * (JSON text or a value; null for a new session). The canonical
@@ -62,3 +64,10 @@ export declare class NativeEngine {
  * `Outcome::blocks`. A value that is not an outcome blocks: fail closed.
  */
 export declare function blocks(outcome: string): boolean
+
+/**
+ * The keys of the decision document and of a `matched` entry, in order, each with whether it
+ * is left out when absent: what rebuilds the document from its positional form
+ * (`evaluator(true)`). JSON: `{"decision": [[key, optional], ...], "matched": [...]}`.
+ */
+export declare function decisionFields(): string

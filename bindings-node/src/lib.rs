@@ -18,6 +18,7 @@ mod convert;
 use std::path::Path;
 use std::sync::Arc;
 
+use agent_policy_core::decision::{Decision, Match};
 use agent_policy_core::json::parse_strict;
 use agent_policy_core::session::SessionState;
 use agent_policy_core::session::json::{bypasses_from_value, grants_from_value, session_output};
@@ -41,14 +42,25 @@ fn thrown(error: &HostError) -> napi::Error {
     napi::Error::new(Status::GenericFailure, error.to_json())
 }
 
-/// Evaluates one converted request: the canonical decision JSON, or in a session
-/// `{"decision", "session"}`. The grants, bypass records and session state are read by the
-/// engine first, then the action.
+/// How a decision outside a session is returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    /// The canonical document.
+    Document,
+    /// Its positional form (`Decision::to_positional_json`), which `index.js` rebuilds into
+    /// the document's object faster than `JSON.parse` builds it from the document.
+    Positional,
+}
+
+/// Evaluates one converted request: the canonical decision JSON (or its positional form), or
+/// in a session `{"decision", "session"}`. The grants, bypass records and session state are
+/// read by the engine first, then the action.
 fn decide(
     engine: &Engine,
     plugins: &PluginSet,
     args: &EvaluateArgs,
     now: &str,
+    form: Form,
 ) -> Result<String, HostError> {
     let grants = grants_from_value(&args.grants)?;
     let bypasses = bypasses_from_value(&args.bypasses)?;
@@ -70,7 +82,13 @@ fn decide(
     request.grants = &grants;
     request.bypasses = &bypasses;
     Ok(match session.as_mut() {
-        None => plugins.evaluate(engine, &request, None)?.to_json(),
+        None => {
+            let decision = plugins.evaluate(engine, &request, None)?;
+            match form {
+                Form::Document => decision.to_json(),
+                Form::Positional => decision.to_positional_json(),
+            }
+        }
         Some(state) => {
             let decision = plugins.evaluate(engine, &request, Some(&mut *state))?;
             session_output(&decision, state)
@@ -84,11 +102,12 @@ fn evaluate(
     engine: &Engine,
     plugins: &PluginSet,
     [action, now, sequence, grants, bypasses]: [Option<Unknown<'_>>; 5],
+    form: Form,
 ) -> napi::Result<String> {
     entry(|| {
         let args = convert::evaluate_args(action, now, sequence, grants, bypasses)?;
         let now = ffi::now_or_clock(args.now.as_deref());
-        decide(engine, plugins, &args, &now)
+        decide(engine, plugins, &args, &now, form)
     })
 }
 
@@ -173,6 +192,7 @@ impl NativeEngine {
             &self.engine,
             &self.plugins,
             [Some(action), now, sequence, grants, bypasses],
+            Form::Document,
         )
     }
 
@@ -180,16 +200,25 @@ impl NativeEngine {
     /// and result. A method call pays the generated receiver glue every time (`this` unwrapped
     /// and checked, the borrow of the engine registered and released), a large share of what
     /// crossing into Rust and back costs; the function holds its own reference to the compiled
-    /// policy instead, dropped when the function is garbage-collected.
+    /// policy instead, dropped when the function is garbage-collected. With `positional`
+    /// true, the function returns the decision's positional form instead of the document (see
+    /// `decisionFields`).
     #[napi(
+        ts_args_type = "positional?: boolean | null",
         ts_return_type = "(action: string | object, now?: string | null, sequence?: number | null, grants?: string | object | null, bypasses?: string | object | null) => string"
     )]
     pub fn evaluator<'env>(
         &self,
         env: &'env Env,
+        positional: Option<bool>,
     ) -> napi::Result<Function<'env, Unknown<'env>, String>> {
         let engine = Arc::clone(&self.engine);
         let plugins = Arc::clone(&self.plugins);
+        let form = if positional == Some(true) {
+            Form::Positional
+        } else {
+            Form::Document
+        };
         env.create_function_from_closure("evaluate", move |call| {
             // An argument left out is `None`, as an absent optional argument of a method is.
             // Reading one as `Unknown` only wraps it: it cannot fail.
@@ -200,7 +229,12 @@ impl NativeEngine {
                     None
                 }
             };
-            evaluate(&engine, &plugins, [arg(0), arg(1), arg(2), arg(3), arg(4)])
+            evaluate(
+                &engine,
+                &plugins,
+                [arg(0), arg(1), arg(2), arg(3), arg(4)],
+                form,
+            )
         })
     }
 
@@ -221,7 +255,7 @@ impl NativeEngine {
         entry(|| {
             let args = convert::session_args(action, session, now, grants, bypasses)?;
             let now = ffi::now_or_clock(args.now.as_deref());
-            decide(&self.engine, &self.plugins, &args, &now)
+            decide(&self.engine, &self.plugins, &args, &now, Form::Document)
         })
     }
 
@@ -271,6 +305,18 @@ impl NativeEngine {
     }
 }
 
+/// The keys of the decision document and of a `matched` entry, in order, each with whether it
+/// is left out when absent: what rebuilds the document from its positional form
+/// (`evaluator(true)`). JSON: `{"decision": [[key, optional], ...], "matched": [...]}`.
+#[napi]
+pub fn decision_fields() -> String {
+    serde_json::json!({
+        "decision": Decision::FIELDS,
+        "matched": Match::FIELDS,
+    })
+    .to_string()
+}
+
 /// Whether an outcome (`"deny"`) means the action must not go ahead as asked: the engine's
 /// `Outcome::blocks`. A value that is not an outcome blocks: fail closed.
 #[napi(ts_args_type = "outcome: string")]
@@ -298,7 +344,15 @@ impl Task for EvaluateTask {
     type JsValue = String;
 
     fn compute(&mut self) -> napi::Result<String> {
-        entry(|| decide(&self.engine, &self.plugins, &self.args, &self.now))
+        entry(|| {
+            decide(
+                &self.engine,
+                &self.plugins,
+                &self.args,
+                &self.now,
+                Form::Document,
+            )
+        })
     }
 
     fn resolve(&mut self, _env: Env, output: String) -> napi::Result<String> {

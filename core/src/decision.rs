@@ -129,6 +129,18 @@ pub struct Alert {
     pub effect: usize,
 }
 
+impl Match {
+    /// A `matched` entry's keys, in order, each with whether it is left out when absent
+    /// (`null` in [`Decision::to_positional_json`]).
+    pub const FIELDS: [(&'static str, bool); 5] = [
+        ("rule_id", false),
+        ("outcome", false),
+        ("effect", false),
+        ("pattern", true),
+        ("reason", false),
+    ];
+}
+
 /// One matched rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -150,8 +162,42 @@ impl Decision {
     /// The canonical JSON text: compact, fields in declaration order, object keys of
     /// `redacted_action` sorted. This is what every surface must reproduce byte for byte.
     pub fn to_json(&self) -> String {
-        crate::decision_json::write(self)
+        crate::decision_json::write(self, crate::decision_json::Form::Document)
     }
+
+    /// The positional form of the document, a transport for surfaces that rebuild the document
+    /// as an object of their language: the canonical text with the top-level object and each
+    /// `matched` entry written as a list of their values in field order (an absent optional
+    /// field as `null`); everything nested in them as in the document. Rebuilt with the keys
+    /// of [`Decision::FIELDS`] and [`Match::FIELDS`] (leaving out a `null` of an optional
+    /// field), it is the document.
+    pub fn to_positional_json(&self) -> String {
+        crate::decision_json::write(self, crate::decision_json::Form::Positional)
+    }
+
+    /// The document's top-level keys, in order, each with whether it is left out when absent
+    /// (`null` in [`Decision::to_positional_json`]).
+    pub const FIELDS: [(&'static str, bool); 19] = [
+        ("decision_id", false),
+        ("action_id", false),
+        ("decision", false),
+        ("policy_ids", false),
+        ("reason", false),
+        ("risk_score", false),
+        ("approver_role", false),
+        ("redactions", false),
+        ("alerts", false),
+        ("matched", false),
+        ("effects", false),
+        ("redacted_action", false),
+        ("timestamp", false),
+        ("policy_version", false),
+        ("policy_hash", false),
+        ("approval_request", true),
+        ("approval", true),
+        ("bypass_id", true),
+        ("budget", true),
+    ];
 
     /// The code a surface gives the error it raises when this decision blocks a guarded call:
     /// `decision.` + the outcome (`decision.deny`, `decision.require_approval`, ...).
