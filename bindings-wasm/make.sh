@@ -19,7 +19,7 @@ CARGO="${CARGO:-cargo}"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 TARGET=wasm32-unknown-unknown
 # The size budget of the gzipped module (KiB; WASM_BUDGET_KB overrides it).
-BUDGET_GZ=$((${WASM_BUDGET_KB:-500} * 1024))
+BUDGET_GZ=$((${WASM_BUDGET_KB:-488} * 1024))
 
 # Two builds of the same crate, each with its own profile defined here so it applies to that
 # build only: the release profile with opt-level "z", whole-program LTO, one codegen unit and
@@ -177,7 +177,7 @@ build() {
   ensure_bindgen
   profile_config wasm-web "$WEB_RUSTFLAGS"
   (cd "$root" && RUSTC_BOOTSTRAP=1 "$CARGO" build --quiet -p agent-policy-wasm --target "$TARGET" \
-    "${PROFILE_CONFIG[@]}" "${WEB_STD[@]}")
+    --features perf-backtrack "${PROFILE_CONFIG[@]}" "${WEB_STD[@]}")
   profile_config wasm-node '"-Cllvm-args=-inline-threshold=35"'
   (cd "$root" && "$CARGO" build --quiet -p agent-policy-wasm --target "$TARGET" \
     --features perf "${PROFILE_CONFIG[@]}")

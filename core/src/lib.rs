@@ -18,6 +18,7 @@ pub mod decision;
 pub mod effects;
 pub mod error;
 pub mod findings;
+pub mod glob_match;
 pub mod json;
 pub mod outcome;
 pub mod policy;

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use globset::{GlobBuilder, GlobMatcher};
+use crate::glob_match::{Glob, GlobOptions};
 use serde_json::Value;
 
 use super::command::{command_effects, join_quoted};
@@ -23,7 +23,7 @@ use crate::policy::node::Spanned;
 #[derive(Debug, Clone)]
 pub struct CustomAdapter {
     decl: AdapterDecl,
-    tool: GlobMatcher,
+    tool: Glob,
 }
 
 /// The fields of an adapter declaration, with their names.
@@ -59,24 +59,20 @@ impl CustomAdapter {
     /// kind must name where its path, command or URL is.
     pub fn compile(decl: &AdapterDecl, origin: &str) -> Result<CustomAdapter, Error> {
         let at = |e: Error, s: crate::policy::node::Span| e.at(origin, s.line, s.column);
-        let tool = GlobBuilder::new(&decl.tool.value)
-            .literal_separator(false)
-            .build()
-            .map_err(|e| {
-                at(
-                    Error::new(
-                        ErrorCode::PolicyBadGlob,
-                        format!(
-                            "adapter tool glob '{}' does not compile: {}",
-                            decl.tool.value,
-                            e.kind()
-                        ),
-                    )
-                    .with_help("use a tool name, or a glob such as 'mcp__notes__*'"),
-                    decl.tool.span,
+        let tool = Glob::new(&decl.tool.value, GlobOptions::default()).map_err(|e| {
+            at(
+                Error::new(
+                    ErrorCode::PolicyBadGlob,
+                    format!(
+                        "adapter tool glob '{}' does not compile: {}",
+                        decl.tool.value,
+                        e.kind()
+                    ),
                 )
-            })?
-            .compile_matcher();
+                .with_help("use a tool name, or a glob such as 'mcp__notes__*'"),
+                decl.tool.span,
+            )
+        })?;
         let kind = decl.kind.value;
         let allowed = fields_for(kind);
         for (name, field) in decl_fields(decl) {

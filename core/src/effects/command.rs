@@ -11,7 +11,7 @@
 //! Work is bounded: every byte is read once per nesting level and nesting is limited to
 //! [`MAX_DEPTH`], so a 1 MB line takes linear time; nothing here panics.
 
-use globset::{GlobBuilder, GlobMatcher};
+use crate::glob_match::{Glob, GlobOptions};
 
 use super::network;
 use super::path::PathBase;
@@ -3790,7 +3790,8 @@ enum WordPat {
     /// A lone `*`: anything that remains, including nothing.
     Any,
     Literal(String),
-    Glob(GlobMatcher),
+    /// A glob, and whether its text names a path (has a `/`).
+    Glob(Glob, bool),
 }
 
 impl WordPat {
@@ -3799,7 +3800,7 @@ impl WordPat {
             return Ok(WordPat::Any);
         }
         if w.has_glob {
-            return compile_glob(&w.glob).map(WordPat::Glob);
+            return compile_glob(&w.glob);
         }
         Ok(WordPat::Literal(w.text.clone()))
     }
@@ -3808,7 +3809,7 @@ impl WordPat {
         if text == "*" {
             Ok(WordPat::Any)
         } else if text.contains(['*', '?', '[']) {
-            compile_glob(text).map(WordPat::Glob)
+            compile_glob(text)
         } else {
             Ok(WordPat::Literal(text.to_owned()))
         }
@@ -3818,17 +3819,14 @@ impl WordPat {
         match self {
             WordPat::Any => true,
             WordPat::Literal(l) => l == text,
-            WordPat::Glob(g) => g.is_match(text),
+            WordPat::Glob(g, _) => g.is_match(text),
         }
     }
 }
 
-fn compile_glob(glob: &str) -> Result<GlobMatcher, String> {
-    GlobBuilder::new(glob)
-        .literal_separator(false)
-        .backslash_escape(true)
-        .build()
-        .map(|g| g.compile_matcher())
+fn compile_glob(glob: &str) -> Result<WordPat, String> {
+    Glob::new(glob, GlobOptions::default())
+        .map(|g| WordPat::Glob(g, glob.contains('/')))
         .map_err(|e| format!("'{glob}' is not a valid glob: {}", e.kind()))
 }
 
@@ -4022,8 +4020,8 @@ impl CommandPattern {
                 }
             }
             (WordPat::Literal(_), None) => false,
-            (WordPat::Glob(g), _) => {
-                let path_glob = g.glob().glob().contains('/');
+            (WordPat::Glob(g, path_glob), _) => {
+                let path_glob = *path_glob;
                 if allow {
                     if path_glob {
                         g.is_match(argv0)
@@ -4033,7 +4031,7 @@ impl CommandPattern {
                 } else {
                     g.is_match(base)
                         || (base.bytes().any(|b| b.is_ascii_uppercase())
-                            && g.is_match(base.to_ascii_lowercase()))
+                            && g.is_match(&base.to_ascii_lowercase()))
                         || (path_glob && g.is_match(argv0))
                 }
             }

@@ -15,7 +15,7 @@ use rustc_hash::FxHashMap;
 
 use crate::canonical::DecisionIdSeed;
 
-use globset::{Candidate, GlobSet, GlobSetBuilder};
+use crate::glob_match::{Glob, GlobOptions, GlobSet};
 
 pub use super::cond::{Cond, Facts, HostList, KindSet, ListCond};
 use super::implied::{
@@ -756,7 +756,7 @@ impl CompiledPolicy {
                 && bucket.path_gate.may_match(path)
             {
                 let mut rules: Vec<u32> = set
-                    .matches_candidate(&Candidate::new(path.as_str()))
+                    .matches(path)
                     .into_iter()
                     .filter_map(|g| bucket.path_rules.get(g).copied())
                     .collect();
@@ -815,10 +815,7 @@ fn is_literal(text: &str) -> bool {
 
 fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
     let mut buckets: Vec<Bucket> = EffectKind::ALL.iter().map(|_| Bucket::default()).collect();
-    let mut path_builders: Vec<GlobSetBuilder> = EffectKind::ALL
-        .iter()
-        .map(|_| GlobSetBuilder::new())
-        .collect();
+    let mut path_builders: Vec<Vec<Glob>> = EffectKind::ALL.iter().map(|_| Vec::new()).collect();
     let mut path_globs: Vec<Vec<String>> = EffectKind::ALL.iter().map(|_| Vec::new()).collect();
     for (i, rule) in rules.iter().enumerate() {
         let Ok(idx) = u32::try_from(i) else { break };
@@ -854,13 +851,12 @@ fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
                     // patterns all miss cannot match; its exclusions are checked by `Cond`.
                     for t in set.index_texts().unwrap_or_default() {
                         let glob = super::pattern::glob_text_for_index(t);
-                        if let Ok(g) = globset::GlobBuilder::new(&glob)
-                            .literal_separator(true)
-                            .backslash_escape(true)
-                            .empty_alternates(true)
-                            .build()
-                        {
-                            builder.add(g);
+                        let options = GlobOptions {
+                            literal_separator: true,
+                            empty_alternates: true,
+                        };
+                        if let Ok(g) = Glob::new(&glob, options) {
+                            builder.push(g);
                             bucket.path_rules.push(idx);
                             globs.push(glob);
                         }
@@ -888,12 +884,7 @@ fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
     for ((bucket, builder), globs) in buckets.iter_mut().zip(path_builders).zip(path_globs) {
         if !bucket.path_rules.is_empty() {
             bucket.path_gate = LiteralGate::new(globs.iter().map(String::as_str));
-            bucket.path_set = builder.build().ok();
-            if bucket.path_set.is_none() {
-                // Never drop a rule: fall back to checking them one by one.
-                bucket.rest.append(&mut bucket.path_rules_all);
-                bucket.path_rules.clear();
-            }
+            bucket.path_set = Some(GlobSet::new(builder));
         }
     }
     buckets

@@ -8,7 +8,7 @@
 //! - `*` never crosses `/`, `**` does;
 //! - in a list, `!pattern` excludes what the other entries include.
 
-use globset::{Candidate, Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use crate::glob_match::{Glob, GlobError, GlobOptions, GlobSet};
 
 use super::node::Spanned;
 use crate::error::{Error, ErrorCode};
@@ -71,12 +71,14 @@ fn fixed_tail(glob: &str) -> Option<(String, String)> {
     (literal(name) && literal(parent)).then(|| (parent.to_owned(), name.to_owned()))
 }
 
-fn build_glob(text: &str, literal_separator: bool) -> Result<Glob, globset::Error> {
-    GlobBuilder::new(text)
-        .literal_separator(literal_separator)
-        .backslash_escape(true)
-        .empty_alternates(true)
-        .build()
+fn build_glob(text: &str, literal_separator: bool) -> Result<Glob, GlobError> {
+    Glob::new(
+        text,
+        GlobOptions {
+            literal_separator,
+            empty_alternates: true,
+        },
+    )
 }
 
 /// Whether `text` uses glob syntax (`*`, `?`, `[…]`, `{…}`, `\\` escapes); without it a
@@ -86,7 +88,7 @@ fn has_glob_syntax(text: &str) -> bool {
 }
 
 /// Turns a glob error into a policy error at the pattern's span.
-fn glob_error(origin: &str, entry: &Spanned<String>, err: &globset::Error) -> Error {
+fn glob_error(origin: &str, entry: &Spanned<String>, err: &GlobError) -> Error {
     Error::new(
         ErrorCode::PolicyBadGlob,
         format!("bad glob '{}': {}", entry.value, err.kind()),
@@ -146,25 +148,29 @@ impl PathSet {
     pub fn compile_grouped(entries: &[(u32, &str, &Spanned<String>)]) -> Result<PathSet, Error> {
         let mut include = Vec::new();
         let mut exclude = Vec::new();
+        let (mut include_globs, mut exclude_globs) = (Vec::new(), Vec::new());
         for (group, origin, entry) in entries {
             let (negated, raw) = split_negation(&entry.value);
             let text = path_glob_text(raw);
-            // Compiled here to report a bad glob at its own span; the set is built below.
-            build_glob(&text, true).map_err(|e| glob_error(origin, entry, &e))?;
+            let glob = build_glob(&text, true).map_err(|e| glob_error(origin, entry, &e))?;
             let compiled = PathGlob {
                 text: raw.to_owned(),
                 group: *group,
                 literal_dir: literal_dir(&text),
                 fixed_tail: fixed_tail(&text),
             };
+            // INVARIANT: each glob goes with its entry, so the sets' indexes are those of
+            // `include` and `exclude`.
             if negated {
                 exclude.push(compiled);
+                exclude_globs.push(glob);
             } else {
                 include.push(compiled);
+                include_globs.push(glob);
             }
         }
-        let include_set = glob_set(&include)?;
-        let exclude_set = glob_set(&exclude)?;
+        let include_set = GlobSet::new(include_globs);
+        let exclude_set = GlobSet::new(exclude_globs);
         let implicit = implicit_groups(
             &include.iter().map(|g| g.group).collect::<Vec<_>>(),
             &exclude.iter().map(|g| g.group).collect::<Vec<_>>(),
@@ -265,7 +271,7 @@ impl PathSet {
                 found = smallest(found.into_iter().chain(std::iter::once(f)));
             }
         }
-        let excluded = self.excluded_groups(&Candidate::new(path));
+        let excluded = self.excluded_groups(path);
         let covered = self
             .include
             .iter()
@@ -280,12 +286,12 @@ impl PathSet {
     }
 
     /// The groups whose exclusions match `candidate`.
-    fn excluded_groups(&self, candidate: &Candidate<'_>) -> Vec<u32> {
+    fn excluded_groups(&self, path: &str) -> Vec<u32> {
         if self.exclude.is_empty() {
             return Vec::new();
         }
         self.exclude_set
-            .matches_candidate(candidate)
+            .matches(path)
             .into_iter()
             .filter_map(|i| self.exclude.get(i).map(|g| g.group))
             .collect()
@@ -295,14 +301,13 @@ impl PathSet {
     /// exclusions only counts (it does for a path, not for a probe inside a tree: such a
     /// group says nothing about what a tree holds).
     fn find_direct(&self, path: &str, implicit: bool) -> Option<&str> {
-        let candidate = Candidate::new(path);
-        let hits = self.include_set.matches_candidate(&candidate);
+        let hits = self.include_set.matches(path);
         // The exclusions only matter when something they could cancel matched: most paths
         // match nothing, and skip the second glob set.
         if hits.is_empty() && (!implicit || self.implicit.is_empty()) {
             return None;
         }
-        let excluded = self.excluded_groups(&candidate);
+        let excluded = self.excluded_groups(path);
         let live = |g: &PathGlob| !excluded.contains(&g.group);
         let found = smallest(
             hits.iter()
@@ -331,19 +336,6 @@ pub fn dir_covers(dir: &str, inner: &str) -> bool {
         || (dir == "/" && (inner.starts_with('/') || inner.starts_with('~')))
 }
 
-fn glob_set(globs: &[PathGlob]) -> Result<GlobSet, Error> {
-    let mut builder = GlobSetBuilder::new();
-    for g in globs {
-        // Re-adding a glob that already compiled as a matcher cannot fail.
-        if let Ok(glob) = build_glob(&path_glob_text(&g.text), true) {
-            builder.add(glob);
-        }
-    }
-    builder
-        .build()
-        .map_err(|e| Error::new(ErrorCode::PolicyBadGlob, format!("bad glob set: {e}")))
-}
-
 /// A list of name globs (tools, branches) with `!` exclusions, grouped like [`PathSet`].
 /// `*` may match `/` here.
 #[derive(Debug, Clone)]
@@ -370,23 +362,19 @@ impl NameSet {
     pub fn compile_grouped(entries: &[(u32, &str, &Spanned<String>)]) -> Result<NameSet, Error> {
         let mut include_texts = Vec::new();
         let mut exclude_texts = Vec::new();
-        let mut include = GlobSetBuilder::new();
-        let mut exclude = GlobSetBuilder::new();
+        let mut include = Vec::new();
+        let mut exclude = Vec::new();
         for (group, origin, entry) in entries {
             let (negated, raw) = split_negation(&entry.value);
             let glob = build_glob(raw, false).map_err(|e| glob_error(origin, entry, &e))?;
             if negated {
-                exclude.add(glob);
+                exclude.push(glob);
                 exclude_texts.push((*group, raw.to_owned()));
             } else {
-                include.add(glob);
+                include.push(glob);
                 include_texts.push((*group, raw.to_owned()));
             }
         }
-        let build = |b: GlobSetBuilder| {
-            b.build()
-                .map_err(|e| Error::new(ErrorCode::PolicyBadGlob, format!("bad glob set: {e}")))
-        };
         let implicit = implicit_groups(
             &include_texts.iter().map(|(g, _)| *g).collect::<Vec<_>>(),
             &exclude_texts.iter().map(|(g, _)| *g).collect::<Vec<_>>(),
@@ -401,8 +389,8 @@ impl NameSet {
         });
         Ok(NameSet {
             literals,
-            include: build(include)?,
-            exclude: build(exclude)?,
+            include: GlobSet::new(include),
+            exclude: GlobSet::new(exclude),
             include_texts,
             exclude_texts,
             implicit,
@@ -442,8 +430,7 @@ impl NameSet {
                 .and_then(|i| literals.get(i))
                 .map(String::as_str);
         }
-        let candidate = Candidate::new(name);
-        let hits = self.include.matches_candidate(&candidate);
+        let hits = self.include.matches(name);
         // As for paths: exclusions are only consulted when they could change the answer.
         if hits.is_empty() && self.implicit.is_empty() {
             return None;
@@ -452,7 +439,7 @@ impl NameSet {
             Vec::new()
         } else {
             self.exclude
-                .matches_candidate(&candidate)
+                .matches(name)
                 .into_iter()
                 .filter_map(|i| self.exclude_texts.get(i).map(|(g, _)| *g))
                 .collect()
