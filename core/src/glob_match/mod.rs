@@ -42,6 +42,14 @@ pub struct GlobOptions {
     pub empty_alternates: bool,
 }
 
+/// Where in every match a glob's literal text is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Start,
+    End,
+    Inside,
+}
+
 /// One compiled glob.
 #[derive(Debug, Clone)]
 pub struct Glob {
@@ -102,10 +110,24 @@ impl Glob {
         })
     }
 
-    /// The literal texts every match starts with, ends with, and holds between (the whole
-    /// text for a glob with no wildcard, as its start).
-    fn literals(&self) -> (&[u8], &[u8], &[u8]) {
-        (&self.prefix, &self.suffix, &self.inner)
+    /// The longest literal text every match holds, and where: its start, its end, or a
+    /// piece between (the first of these on a tie; the whole text of a glob with no
+    /// wildcard is its start). `None` for a glob with none (`**/*`).
+    fn longest_literal(&self) -> Option<(Place, &[u8])> {
+        [
+            (Place::Start, &*self.prefix),
+            (Place::End, &*self.suffix),
+            (Place::Inside, &*self.inner),
+        ]
+        .into_iter()
+        .rev()
+        .max_by_key(|(_, l)| l.len())
+        .filter(|(_, l)| !l.is_empty())
+    }
+
+    /// The longest literal text every match holds (`.aws` in `**/.aws/**`), if any.
+    pub fn required_literal(&self) -> Option<&[u8]> {
+        self.longest_literal().map(|(_, l)| l)
     }
 
     /// Whether `text` matches the whole glob.

@@ -8,7 +8,7 @@
 
 use aho_corasick::AhoCorasick;
 
-use super::Glob;
+use super::{Glob, Place};
 
 /// Globs reported by their index in the list the set was built from.
 #[derive(Debug, Clone, Default)]
@@ -95,20 +95,20 @@ impl GlobSet {
         for (i, g) in globs.iter().enumerate() {
             let Ok(i) = u32::try_from(i) else { break };
             // An all-literal glob's text is its start.
-            let (start, end, inner) = g.literals();
-            let longest = start.len().max(end.len()).max(inner.len());
-            if longest == 0 {
+            let Some((place, literal)) = g.longest_literal() else {
                 set.always.push(i);
-            } else if start.len() == longest {
-                set.starts.insert(start.iter().copied(), i);
-            } else if end.len() == longest {
-                set.ends.insert(end.iter().rev().copied(), i);
-            } else if let Some(at) = inner_texts.iter().position(|t| *t == inner) {
+                continue;
+            };
+            if place == Place::Start {
+                set.starts.insert(literal.iter().copied(), i);
+            } else if place == Place::End {
+                set.ends.insert(literal.iter().rev().copied(), i);
+            } else if let Some(at) = inner_texts.iter().position(|t| *t == literal) {
                 if let Some(list) = inner_globs.get_mut(at) {
                     list.push(i);
                 }
             } else {
-                inner_texts.push(inner);
+                inner_texts.push(literal);
                 inner_globs.push(vec![i]);
             }
         }

@@ -816,17 +816,15 @@ fn is_literal(text: &str) -> bool {
 fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
     let mut buckets: Vec<Bucket> = EffectKind::ALL.iter().map(|_| Bucket::default()).collect();
     let mut path_builders: Vec<Vec<Glob>> = EffectKind::ALL.iter().map(|_| Vec::new()).collect();
-    let mut path_globs: Vec<Vec<String>> = EffectKind::ALL.iter().map(|_| Vec::new()).collect();
     for (i, rule) in rules.iter().enumerate() {
         let Ok(idx) = u32::try_from(i) else { break };
         for kind in EffectKind::ALL {
             if !rule.cond.kinds.contains(kind) {
                 continue;
             }
-            let (Some(bucket), Some(builder), Some(globs)) = (
+            let (Some(bucket), Some(builder)) = (
                 buckets.get_mut(kind.index()),
                 path_builders.get_mut(kind.index()),
-                path_globs.get_mut(kind.index()),
             ) else {
                 continue;
             };
@@ -858,7 +856,6 @@ fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
                         if let Ok(g) = Glob::new(&glob, options) {
                             builder.push(g);
                             bucket.path_rules.push(idx);
-                            globs.push(glob);
                         }
                     }
                     bucket.path_rules_all.push(idx);
@@ -881,9 +878,9 @@ fn build_buckets(rules: &[CompiledRule]) -> Vec<Bucket> {
             }
         }
     }
-    for ((bucket, builder), globs) in buckets.iter_mut().zip(path_builders).zip(path_globs) {
+    for (bucket, builder) in buckets.iter_mut().zip(path_builders) {
         if !bucket.path_rules.is_empty() {
-            bucket.path_gate = LiteralGate::new(globs.iter().map(String::as_str));
+            bucket.path_gate = LiteralGate::new(&builder);
             bucket.path_set = Some(GlobSet::new(builder));
         }
     }

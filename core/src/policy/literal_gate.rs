@@ -1,13 +1,15 @@
 //! A literal gate in front of a glob set: most paths an agent touches match none of a
 //! policy's indexed globs, and most globs require some literal text (`.aws` in `**/.aws/**`,
 //! `.pem` in `**/*.pem`). One multi-literal search over the path answers "could any glob
-//! match?" faster than the glob set's strategies answer "which globs match?"; the glob set
+//! match?" faster than the glob set answers "which globs match?"; the glob set
 //! runs only when the answer is yes.
 //!
 //! The gate never changes a match: a glob's literal is text every path it matches contains,
 //! and a glob without one opens the gate for every path.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
+
+use crate::glob_match::Glob;
 
 /// The gate of one glob set. The default gate is open for every path.
 #[derive(Debug, Clone, Default)]
@@ -17,12 +19,12 @@ pub(crate) struct LiteralGate {
 }
 
 impl LiteralGate {
-    /// The gate of the globs `globs` (glob texts as the glob set compiles them: `/` is
-    /// literal, `*` and `?` stay within a name, `**` crosses names, no case folding).
-    pub(crate) fn new<'g>(globs: impl IntoIterator<Item = &'g str>) -> LiteralGate {
+    /// The gate of `globs`: closed to a path only when it holds none of their required
+    /// literals; open to every path when some glob has none.
+    pub(crate) fn new(globs: &[Glob]) -> LiteralGate {
         let mut literals = Vec::new();
         for glob in globs {
-            match required_literal(glob) {
+            match glob.required_literal() {
                 Some(l) => literals.push(l),
                 None => return LiteralGate { literals: None },
             }
@@ -43,29 +45,24 @@ impl LiteralGate {
     }
 }
 
-/// The longest literal run every path matched by `glob` contains, if the glob has one: the
-/// longest piece between wildcards (`*`, `?`) and separators. `None` for a glob with
-/// classes, alternates or escapes (`[…]`, `{…}`, `\`), whose literal text is not plain.
-pub(crate) fn required_literal(glob: &str) -> Option<&str> {
-    if glob.contains(['[', ']', '{', '}', '\\']) {
-        return None;
-    }
-    // INVARIANT: outside classes, alternates and escapes, every character other than `*`,
-    // `?` and `/` matches itself only, and a run of them between wildcards appears verbatim
-    // in every matched path (a separator may be matched by `**` as part of more text, so
-    // runs stop at separators).
-    glob.split(['*', '?', '/'])
-        .max_by_key(|piece| piece.len())
-        .filter(|piece| !piece.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
-    use crate::glob_match::{Glob, GlobOptions};
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use crate::glob_match::GlobOptions;
     use proptest::prelude::*;
 
     use super::*;
+
+    fn globs(texts: &[&str]) -> Vec<Glob> {
+        let options = GlobOptions {
+            literal_separator: true,
+            empty_alternates: true,
+        };
+        texts
+            .iter()
+            .map(|t| Glob::new(t, options).unwrap())
+            .collect()
+    }
 
     #[test]
     fn literals_are_the_longest_plain_runs() {
@@ -73,29 +70,36 @@ mod tests {
             ("**/.aws/**", Some(".aws")),
             ("**/*.pem", Some(".pem")),
             ("**/.env", Some(".env")),
-            ("services/svc0001/secrets/**", Some("services")),
+            (
+                "services/svc0001/secrets/**",
+                Some("services/svc0001/secrets"),
+            ),
             ("**/id_ed25519", Some("id_ed25519")),
-            ("src/**/*.ts", Some(".ts")),
+            ("src/**/*.ts", Some("src")),
             ("**", None),
-            ("*/*", None),
-            ("**/*.{pem,key}", None),
-            ("**/[ab].txt", None),
-            ("**/\\*.txt", None),
+            ("*/*", Some("/")),
+            ("**/*.{pem,key}", Some(".")),
+            ("**/[ab].txt", Some(".txt")),
+            ("**/\\*.txt", Some("*.txt")),
+            ("{a,b}*", None),
         ] {
-            assert_eq!(required_literal(glob), want, "{glob}");
+            let got = globs(&[glob])[0]
+                .required_literal()
+                .map(|l| String::from_utf8_lossy(l).into_owned());
+            assert_eq!(got.as_deref(), want, "{glob}");
         }
     }
 
     #[test]
     fn the_gate_closes_only_when_no_glob_can_match() {
-        let gate = LiteralGate::new(["**/.aws/**", "**/*.pem", "secrets/**"]);
+        let gate = LiteralGate::new(&globs(&["**/.aws/**", "**/*.pem", "secrets/**"]));
         assert!(!gate.may_match("src/app/main.ts"));
         assert!(gate.may_match("home/.aws/credentials"));
         assert!(gate.may_match("certs/server.pem"));
         assert!(gate.may_match("secrets/db.txt"));
-        let open = LiteralGate::new(["**/.aws/**", "**/*.{pem,key}"]);
+        let open = LiteralGate::new(&globs(&["**/.aws/**", "**/*"]));
         assert!(open.may_match("src/app/main.ts"));
-        assert!(!LiteralGate::new([]).may_match("anything"));
+        assert!(!LiteralGate::new(&[]).may_match("anything"));
     }
 
     proptest! {
@@ -113,9 +117,9 @@ mod tests {
         ) {
             let glob = glob.join("/");
             let path = path.join("/");
-            let options = GlobOptions { literal_separator: true, empty_alternates: true };
-            if Glob::new(&glob, options).unwrap().is_match(&path) {
-                prop_assert!(LiteralGate::new([glob.as_str()]).may_match(&path));
+            let compiled = globs(&[glob.as_str()]);
+            if compiled[0].is_match(&path) {
+                prop_assert!(LiteralGate::new(&compiled).may_match(&path));
             }
         }
     }
